@@ -1,0 +1,57 @@
+# Two commands on a fresh machine with Python >= 3.11 and make:
+#   make report   set up .venv from the pinned requirements, then run the whole pipeline
+#   make test     set up the same .venv, then run the test suite
+# Other targets: lint, bench, synthetic (regenerate the committed synthetic study), clean, lock.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-requirements
+CORES  ?= 2
+
+# Reproducible dates: unless the caller sets SOURCE_DATE_EPOCH, use the last commit's time.
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
+export SOURCE_DATE_EPOCH
+export PYTHONHASHSEED := 0
+export MPLBACKEND := Agg
+
+.PHONY: report test lint bench synthetic clean lock env
+
+env: $(STAMP)
+
+$(STAMP): requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "make: Python >= 3.11 is required; found " + sys.version.split()[0] + " (set PYTHON=...)")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@cp requirements.txt $(STAMP)
+
+report: $(STAMP)
+	$(BIN)/python scripts/pipeline.py --cores $(CORES)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check scripts tests
+	$(BIN)/ruff format --check scripts tests
+	$(BIN)/snakefmt --check Snakefile workflow/rules
+	$(BIN)/snakemake --lint --cores 1
+
+bench: $(STAMP)
+	$(BIN)/python scripts/benchmark.py
+
+synthetic: $(STAMP)
+	$(BIN)/python scripts/synth_survey.py --out data/synthetic
+	$(BIN)/python scripts/synth_qual.py --out data/synthetic
+
+clean:
+	rm -rf results .snakemake
+
+lock:
+	rm -rf .lockenv && $(PYTHON) -m venv .lockenv
+	.lockenv/bin/pip install --quiet -r requirements.in
+	{ echo "# Pinned, resolved from requirements.in with Python 3.11 (pip freeze in a clean venv)."; \
+	  echo "# Regenerate with \`make lock\`. Do not edit by hand."; \
+	  .lockenv/bin/pip freeze --all | grep -v -E '^(pip|setuptools|wheel)=='; } > requirements.txt
+	rm -rf .lockenv

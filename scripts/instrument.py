@@ -1,0 +1,199 @@
+"""The questionnaire instrument as data: load, validate, and map answers to scores.
+
+An instrument file (``data/instruments/*.yaml``, schema in
+``workflow/schemas/instrument.schema.yaml``) lists the response categories with their
+scores, the subscales, the items with their wording and reverse keys, the values that mean
+"skipped" and the missing-data rule. Nothing about RIPLS is hard-coded in the code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from _helpers import InputError, load_yaml, normalise_header, one_of, validate_against_schema
+
+SCHEMA = Path(__file__).resolve().parent.parent / "workflow" / "schemas" / "instrument.schema.yaml"
+
+
+@dataclass(frozen=True)
+class Item:
+    number: int
+    subscale: str | None
+    text: str
+    reverse: bool = False
+
+    @property
+    def column(self) -> str:
+        """Column name of this item in every table the pipeline writes."""
+        return f"item_{self.number:02d}"
+
+
+@dataclass(frozen=True)
+class Subscale:
+    id: str
+    name: str
+    higher_is_ready: bool
+    description: str = ""
+    items: tuple[Item, ...] = ()
+
+
+@dataclass(frozen=True)
+class Instrument:
+    id: str
+    name: str
+    labels: tuple[str, ...]  # most to least agreement
+    scores: tuple[float, ...]  # score of each label, same order
+    codes: tuple[int | None, ...]
+    aliases: dict[str, str]  # normalised alias -> label
+    missing_values: frozenset[str]
+    missing_method: str
+    max_missing: int
+    items: tuple[Item, ...]
+    subscales: tuple[Subscale, ...]
+    source: str = ""
+    path: str = ""
+    _lookup: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+
+    # ---------------------------------------------------------------- scoring
+    @property
+    def score_of(self) -> dict[str, float]:
+        return dict(zip(self.labels, self.scores, strict=True))
+
+    @property
+    def min_score(self) -> float:
+        return min(self.scores)
+
+    @property
+    def max_score(self) -> float:
+        return max(self.scores)
+
+    def item_score(self, item: Item, label: str) -> float:
+        """Score of a canonical label for one item, reverse-keyed as (max + min) - score."""
+        s = self.score_of[label]
+        return (self.max_score + self.min_score) - s if item.reverse else s
+
+    def canonical_label(self, cell: str) -> str | None:
+        """The canonical label for an exported cell; None when the cell means 'skipped'.
+
+        Accepts a label, an alias or a numeric code, ignoring case and punctuation. Raises
+        ``ValueError`` with a short reason for anything else (the caller adds file/row).
+        """
+        text = cell.strip()
+        if text in self.missing_values:
+            return None
+        key = normalise_header(text)
+        if key in self._lookup:
+            return self._lookup[key]
+        if _is_number(text):
+            raise ValueError("numeric code out of range")
+        raise ValueError("unknown response label")
+
+    def expected_answers(self) -> str:
+        codes = [c for c in self.codes if c is not None]
+        text = one_of(self.labels)
+        if codes:
+            text += f", or a numeric code {min(codes)}..{max(codes)}"
+        return text + ", or blank"
+
+    # ---------------------------------------------------------------- structure
+    def subscale(self, sid: str) -> Subscale:
+        return next(s for s in self.subscales if s.id == sid)
+
+    @property
+    def scored_items(self) -> tuple[Item, ...]:
+        return tuple(i for i in self.items if i.subscale is not None)
+
+    def possible_range(self, sid: str) -> tuple[float, float]:
+        k = len(self.subscale(sid).items)
+        return (k * self.min_score, k * self.max_score)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def parse_instrument(data: dict, *, path: str = "<instrument>") -> Instrument:
+    """Build an :class:`Instrument` from parsed YAML, checking what a schema cannot."""
+    validate_against_schema(data, SCHEMA, file=path, what="instrument")
+
+    labels, scores, codes, aliases = [], [], [], {}
+    for i, cat in enumerate(data["response_scale"]):
+        label = cat["label"].strip()
+        if label in labels:
+            raise InputError(path, "response label listed twice", row=None, column=f"response_scale[{i}]", found=label, expected="unique labels")
+        labels.append(label)
+        scores.append(cat["score"])
+        codes.append(cat.get("code"))
+        for alias in cat.get("aliases", []):
+            aliases[normalise_header(alias)] = label
+    if len(set(scores)) != len(scores):
+        raise InputError(path, "two response categories have the same score", column="response_scale", found=scores, expected="distinct scores")
+    if scores != sorted(scores, reverse=True):
+        raise InputError(path, "response categories are not in order of agreement", column="response_scale", found=scores, expected="scores decreasing from the first (most agreement) to the last")
+    real_codes = [c for c in codes if c is not None]
+    if len(set(real_codes)) != len(real_codes):
+        raise InputError(path, "two response categories have the same numeric code", column="response_scale", found=real_codes, expected="distinct codes")
+
+    lookup = {normalise_header(lab): lab for lab in labels}
+    for key, lab in aliases.items():
+        if key in lookup and lookup[key] != lab:
+            raise InputError(path, "an alias is the label of another category", column="response_scale", found=key, expected="aliases that do not collide with labels")
+        lookup[key] = lab
+    for code, lab in zip(codes, labels, strict=True):
+        if code is not None:
+            lookup[str(code)] = lab
+
+    subscale_ids = [s["id"] for s in data["subscales"]]
+    if len(set(subscale_ids)) != len(subscale_ids):
+        dup = next(s for s in subscale_ids if subscale_ids.count(s) > 1)
+        raise InputError(path, "subscale listed twice", column="subscales", found=dup, expected="unique subscale ids")
+
+    items: list[Item] = []
+    seen: set[int] = set()
+    for i, raw in enumerate(data["items"]):
+        n = raw["number"]
+        if n in seen:
+            raise InputError(path, "item listed twice", column=f"items[{i}]", found=f"item {n}", expected="each item number once")
+        seen.add(n)
+        sub = raw.get("subscale")
+        if sub is not None and sub not in subscale_ids:
+            raise InputError(path, f"item {n} names an unknown subscale", column=f"items[{i}].subscale", found=sub, expected=one_of(subscale_ids))
+        items.append(Item(number=n, subscale=sub, text=" ".join(raw["text"].split()), reverse=bool(raw.get("reverse", False))))
+    items.sort(key=lambda it: it.number)
+
+    subscales = []
+    for s in data["subscales"]:
+        its = tuple(it for it in items if it.subscale == s["id"])
+        if not its:
+            raise InputError(path, "subscale has no items", column="subscales", found=s["id"], expected="at least one item per subscale")
+        subscales.append(Subscale(id=s["id"], name=s["name"], higher_is_ready=s["higher_is_ready"], description=" ".join(s.get("description", "").split()), items=its))
+
+    rule = data["missing_rule"]
+    return Instrument(
+        id=data["id"],
+        name=data["name"],
+        labels=tuple(labels),
+        scores=tuple(scores),
+        codes=tuple(codes),
+        aliases=aliases,
+        missing_values=frozenset(v.strip() for v in data["missing_values"]),
+        missing_method=rule["method"],
+        max_missing=int(rule.get("max_missing", 0)) if rule["method"] == "prorate" else 0,
+        items=tuple(items),
+        subscales=tuple(subscales),
+        source=" ".join(data.get("source", "").split()),
+        path=str(path),
+        _lookup=lookup,
+    )
+
+
+def load_instrument(path: str | Path) -> Instrument:
+    data = load_yaml(path, what="instrument")
+    if not isinstance(data, dict):
+        raise InputError(path, "instrument file is not a mapping", found=type(data).__name__, expected="a YAML mapping with id, response_scale, subscales, items")
+    return parse_instrument(data, path=str(path))
