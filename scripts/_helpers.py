@@ -90,6 +90,10 @@ def one_of(values: Iterable[Any], limit: int = 12) -> str:
 
 
 # --------------------------------------------------------------------------- writing
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
 @contextmanager
 def atomic_path(path: str | os.PathLike):
     """Yield a temporary path beside ``path``; rename it onto ``path`` only on success."""
@@ -99,6 +103,7 @@ def atomic_path(path: str | os.PathLike):
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the usual permissions
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -170,8 +175,7 @@ def read_text_input(path: str | os.PathLike, *, what: str = "file") -> str:
         line = data[: exc.start].count(b"\n") + 1
         raise InputError(
             p,
-            "text is not valid UTF-8 (Latin-1 and Windows-1252 are refused so that names "
-            "and labels cannot be silently mangled)",
+            "text is not valid UTF-8 (Latin-1 and Windows-1252 are refused so that names and labels cannot be silently mangled)",
             row=line,
             found=f"byte 0x{data[exc.start]:02X}",
             expected="UTF-8 (re-save or re-export the file as UTF-8)",

@@ -125,24 +125,42 @@ def parse_instrument(data: dict, *, path: str = "<instrument>") -> Instrument:
     for i, cat in enumerate(data["response_scale"]):
         label = cat["label"].strip()
         if label in labels:
-            raise InputError(path, "response label listed twice", row=None, column=f"response_scale[{i}]", found=label, expected="unique labels")
+            raise InputError(
+                path, "response label listed twice", row=None, column=f"response_scale[{i}]", found=label, expected="unique labels"
+            )
         labels.append(label)
         scores.append(cat["score"])
         codes.append(cat.get("code"))
         for alias in cat.get("aliases", []):
             aliases[normalise_header(alias)] = label
     if len(set(scores)) != len(scores):
-        raise InputError(path, "two response categories have the same score", column="response_scale", found=scores, expected="distinct scores")
+        raise InputError(
+            path, "two response categories have the same score", column="response_scale", found=scores, expected="distinct scores"
+        )
     if scores != sorted(scores, reverse=True):
-        raise InputError(path, "response categories are not in order of agreement", column="response_scale", found=scores, expected="scores decreasing from the first (most agreement) to the last")
+        raise InputError(
+            path,
+            "response categories are not in order of agreement",
+            column="response_scale",
+            found=scores,
+            expected="scores decreasing from the first (most agreement) to the last",
+        )
     real_codes = [c for c in codes if c is not None]
     if len(set(real_codes)) != len(real_codes):
-        raise InputError(path, "two response categories have the same numeric code", column="response_scale", found=real_codes, expected="distinct codes")
+        raise InputError(
+            path, "two response categories have the same numeric code", column="response_scale", found=real_codes, expected="distinct codes"
+        )
 
     lookup = {normalise_header(lab): lab for lab in labels}
     for key, lab in aliases.items():
         if key in lookup and lookup[key] != lab:
-            raise InputError(path, "an alias is the label of another category", column="response_scale", found=key, expected="aliases that do not collide with labels")
+            raise InputError(
+                path,
+                "an alias is the label of another category",
+                column="response_scale",
+                found=key,
+                expected="aliases that do not collide with labels",
+            )
         lookup[key] = lab
     for code, lab in zip(codes, labels, strict=True):
         if code is not None:
@@ -162,7 +180,9 @@ def parse_instrument(data: dict, *, path: str = "<instrument>") -> Instrument:
         seen.add(n)
         sub = raw.get("subscale")
         if sub is not None and sub not in subscale_ids:
-            raise InputError(path, f"item {n} names an unknown subscale", column=f"items[{i}].subscale", found=sub, expected=one_of(subscale_ids))
+            raise InputError(
+                path, f"item {n} names an unknown subscale", column=f"items[{i}].subscale", found=sub, expected=one_of(subscale_ids)
+            )
         items.append(Item(number=n, subscale=sub, text=" ".join(raw["text"].split()), reverse=bool(raw.get("reverse", False))))
     items.sort(key=lambda it: it.number)
 
@@ -171,7 +191,15 @@ def parse_instrument(data: dict, *, path: str = "<instrument>") -> Instrument:
         its = tuple(it for it in items if it.subscale == s["id"])
         if not its:
             raise InputError(path, "subscale has no items", column="subscales", found=s["id"], expected="at least one item per subscale")
-        subscales.append(Subscale(id=s["id"], name=s["name"], higher_is_ready=s["higher_is_ready"], description=" ".join(s.get("description", "").split()), items=its))
+        subscales.append(
+            Subscale(
+                id=s["id"],
+                name=s["name"],
+                higher_is_ready=s["higher_is_ready"],
+                description=" ".join(s.get("description", "").split()),
+                items=its,
+            )
+        )
 
     rule = data["missing_rule"]
     return Instrument(
@@ -195,5 +223,10 @@ def parse_instrument(data: dict, *, path: str = "<instrument>") -> Instrument:
 def load_instrument(path: str | Path) -> Instrument:
     data = load_yaml(path, what="instrument")
     if not isinstance(data, dict):
-        raise InputError(path, "instrument file is not a mapping", found=type(data).__name__, expected="a YAML mapping with id, response_scale, subscales, items")
+        raise InputError(
+            path,
+            "instrument file is not a mapping",
+            found=type(data).__name__,
+            expected="a YAML mapping with id, response_scale, subscales, items",
+        )
     return parse_instrument(data, path=str(path))

@@ -1,0 +1,407 @@
+"""Anonymisation of the questionnaire arm: the only code that reads the raw survey export.
+
+From the raw export and roster it writes the analysis data set, in which
+
+* each respondent is a keyed pseudonym, HMAC-SHA256 of the normalised e-mail (ENISA's
+  recommended pseudonymisation: a keyed hash with the key kept apart from the data);
+* names, e-mails, phones, timestamps and free-text comments are dropped, and so is every
+  column the config does not name (an allow-list, not a deny-list);
+* age in years becomes its band; organisation and job title become the professional group
+  (MHS / CJS) and sector through the config's lookup, then are dropped;
+* answers become the instrument's canonical labels.
+
+It also writes the sample size and response rate, a log of what was removed and derived
+(counts only, never values) and a k-anonymity report over the quasi-identifiers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from _helpers import InputError, normalise_header, one_of, read_csv_input, run_rule, write_csv, write_json
+from instrument import Instrument, load_instrument
+
+REPO = Path(__file__).resolve().parent.parent
+MIN_KEY_LENGTH = 16
+NON_RESPONSE = ""
+
+
+# ----------------------------------------------------------------------------- the key
+def demo_key_allowed(synthetic: bool, input_paths: Sequence[str | os.PathLike], root: Path = REPO) -> bool:
+    """The demo key may be used only for the shipped synthetic study: the config must say
+    so AND every raw input must lie under ``data/synthetic/``."""
+    synth_dir = (root / "data" / "synthetic").resolve()
+    return synthetic and all((root / p).resolve().is_relative_to(synth_dir) for p in input_paths)
+
+
+def load_key(spec: Mapping, *, demo_allowed: bool, root: Path = REPO, environ: Mapping[str, str] = os.environ) -> tuple[bytes, str]:
+    """The HMAC key and where it came from: environment variable, key file, or demo key.
+
+    The key file must lie outside the repository, so it can never be committed. Real data
+    without a key stops the run.
+    """
+    env = spec["key_env"]
+    if environ.get(env, "").strip():
+        key, source = environ[env].strip(), f"environment variable {env}"
+    else:
+        key_file = Path(os.path.expanduser(spec["key_file"]))
+        if not key_file.is_absolute():
+            key_file = root / key_file
+        if key_file.is_file():
+            if key_file.resolve().is_relative_to(root.resolve()):
+                raise InputError(
+                    key_file,
+                    "the pseudonymisation key file is inside the repository",
+                    expected="a key file outside the repository (e.g. ~/.config/ripls/pseudonym.key)",
+                )
+            key, source = key_file.read_text(encoding="utf-8").strip(), "key file"
+        elif demo_allowed and spec.get("demo_key"):
+            return spec["demo_key"].encode("utf-8"), "demo key (synthetic study)"
+        else:
+            raise InputError(
+                "config.yaml",
+                "no pseudonymisation key for real data",
+                column="pseudonymisation",
+                expected=f"the key in environment variable {env} or in the file {spec['key_file']} (outside the repository); "
+                "the demo key is honoured only for the synthetic study under data/synthetic/",
+            )
+    if len(key) < MIN_KEY_LENGTH:
+        raise InputError(
+            source,
+            "pseudonymisation key is too short",
+            found=f"{len(key)} characters",
+            expected=f"at least {MIN_KEY_LENGTH} characters of random text",
+        )
+    return key.encode("utf-8"), source
+
+
+def pseudonym(key: bytes, identifier: str, *, domain: str = "respondent", length: int = 12) -> str:
+    """Keyed pseudonym of an identifier: HMAC-SHA256(key, domain:identifier), hex, truncated."""
+    msg = f"{domain}:{normalise_identifier(identifier)}".encode()
+    return hmac.new(key, msg, hashlib.sha256).hexdigest()[:length]
+
+
+def normalise_identifier(value: str) -> str:
+    """E-mails and names are compared case- and space-insensitively."""
+    return " ".join(str(value).split()).casefold()
+
+
+# ----------------------------------------------------------------------------- columns
+def item_columns(df: pd.DataFrame, instrument: Instrument, pattern: str) -> tuple[dict[int, str], list[str]]:
+    """Map instrument item numbers to export headers; return also headers of items not in the instrument.
+
+    Columns are matched by the number in the header; the wording must match the
+    instrument's (ignoring case and punctuation; a truncated header is accepted).
+    """
+    rx = re.compile(pattern)
+    found: dict[int, str] = {}
+    extra: list[str] = []
+    wanted = {it.number: it for it in instrument.items}
+    file = df.attrs.get("source")
+    for h in df.columns:
+        m = rx.match(str(h))
+        if not m:
+            continue
+        n = int(m.group("number"))
+        if n not in wanted:
+            extra.append(h)
+            continue
+        if n in found:
+            raise InputError(file, f"two columns are item {n}", column=h, expected="each item once")
+        text = normalise_header(m.groupdict().get("text") or "")
+        inst = normalise_header(wanted[n].text)
+        if text and not (inst.startswith(text) or text.startswith(inst)):
+            raise InputError(
+                file,
+                f"the wording of item {n} does not match the instrument",
+                column=h,
+                expected=f"wording beginning {wanted[n].text[:60]!r}",
+            )
+        found[n] = h
+    missing = [n for n in wanted if n not in found]
+    if missing:
+        raise InputError(
+            file,
+            f"item {missing[0]} of the instrument has no column",
+            column=f"Q{missing[0]}",
+            expected=f"a column headed like 'Q{missing[0]}. {wanted[missing[0]].text[:40]}…'",
+        )
+    return found, extra
+
+
+def map_level(value: str, spec: Mapping, *, file, row: int, column: str, grouping: str) -> str:
+    """The grouping level of one raw answer ('' for non-response); unknown answers stop the run."""
+    v = value.strip()
+    if v == "" or normalise_header(v) in {normalise_header(m) for m in spec.get("missing", [])}:
+        return NON_RESPONSE
+    if "bins" in spec:
+        try:
+            x = float(v)
+        except ValueError:
+            raise InputError(
+                file, f"{grouping}: not a number", row=row, column=column, found=v, expected="a number, e.g. an age in years"
+            ) from None
+        for b in spec["bins"]:
+            if b["min"] <= x < b["below"]:
+                return b["level"]
+        ranges = ", ".join(f"[{b['min']}, {b['below']})" for b in spec["bins"])
+        raise InputError(
+            file,
+            f"{grouping}: value outside every band",
+            row=row,
+            column=column,
+            found=v,
+            expected=f"a value in {ranges} (demographics.{grouping}.bins)",
+        )
+    key = normalise_header(v)
+    for level, answers in spec["levels"].items():
+        if key in {normalise_header(a) for a in answers}:
+            return level
+    accepted = [a for answers in spec["levels"].values() for a in answers]
+    raise InputError(
+        file,
+        f"{grouping}: answer not mapped in config (demographics.{grouping}.levels)",
+        row=row,
+        column=column,
+        found=v,
+        expected=one_of(accepted) + ", or blank",
+    )
+
+
+def lookup_org(
+    org: str, title: str, org_lookup: Mapping, title_lookup: Mapping, *, file, row: int, columns: Mapping[str, str]
+) -> tuple[dict | None, str]:
+    """Lookup entry for an organisation (or, if blank, the job title) and which one matched."""
+    org_keys = {normalise_header(k): v for k, v in org_lookup.items()}
+    title_keys = {normalise_header(k): v for k, v in title_lookup.items()}
+    if org.strip():
+        entry = org_keys.get(normalise_header(org))
+        if entry is None:
+            raise InputError(
+                file,
+                "organisation not in config organisation_lookup",
+                row=row,
+                column=columns["organisation"],
+                found=org,
+                identifying=True,
+                expected="an organisation listed under organisation_lookup (add it there)",
+            )
+        return entry, "organisation"
+    if title.strip():
+        entry = title_keys.get(normalise_header(title))
+        if entry is None:
+            raise InputError(
+                file,
+                "organisation blank and job title not in config job_title_lookup",
+                row=row,
+                column=columns["job_title"],
+                found=title,
+                identifying=True,
+                expected="a job title listed under job_title_lookup, or an organisation",
+            )
+        return entry, "job_title"
+    return None, "none"
+
+
+# ----------------------------------------------------------------------------- the stage
+def anonymise_survey(
+    survey: pd.DataFrame,
+    roster: pd.DataFrame,
+    instrument: Instrument,
+    config: Mapping,
+    key: bytes,
+) -> tuple[pd.DataFrame, dict, dict]:
+    """Return (analysis data set, sample counts, counts-only log)."""
+    file = survey.attrs.get("source", "survey export")
+    cols = config["survey"]["columns"]
+    link = config["survey"]["link_on"]
+    length = config["pseudonymisation"].get("pseudonym_length", 12)
+    demographics = config["demographics"]
+    log: dict = {"rows_read": len(survey), "dropped_values": Counter(), "derived": Counter()}
+
+    items, extra_items = item_columns(survey, instrument, config["survey"]["item_header_pattern"])
+
+    roster_ids = {normalise_identifier(v) for v in roster[link]}
+    seen: dict[str, int] = {}
+    records = []
+    for i, rec in enumerate(survey.to_dict("records")):
+        row = i + 2  # spreadsheet row: header is row 1
+        ident = rec[link]
+        if not ident.strip():
+            raise InputError(
+                file, f"respondent has no {link}", row=row, column=cols[link], expected=f"the respondent's {link}, to link to the roster"
+            )
+        norm = normalise_identifier(ident)
+        if norm in seen:
+            raise InputError(
+                file,
+                f"duplicate respondent (same {link} as row {seen[norm]})",
+                row=row,
+                column=cols[link],
+                found=ident,
+                identifying=True,
+                expected="one row per respondent",
+            )
+        seen[norm] = row
+        if norm not in roster_ids:
+            raise InputError(
+                file,
+                "respondent is not on the roster",
+                row=row,
+                column=cols[link],
+                found=ident,
+                identifying=True,
+                expected=f"a {link} listed in the roster",
+            )
+
+        out = {"respondent": pseudonym(key, ident, length=length)}
+        entry, matched = lookup_org(
+            rec.get("organisation", ""),
+            rec.get("job_title", ""),
+            config["organisation_lookup"],
+            config.get("job_title_lookup", {}),
+            file=file,
+            row=row,
+            columns=cols,
+        )
+        log["derived"][f"org_lookup_by_{matched}"] += 1
+        for gid, spec in demographics.items():
+            if spec.get("source") == "lookup":
+                value = entry["org_type"] if entry else NON_RESPONSE
+                if value and value not in spec["levels"]:
+                    raise InputError(
+                        "config.yaml",
+                        f"organisation_lookup gives an org_type not among demographics.{gid}.levels",
+                        found=value,
+                        expected=one_of(spec["levels"]),
+                    )
+            else:
+                role = spec["column"]
+                value = map_level(rec.get(role, ""), spec, file=file, row=row, column=cols.get(role, role), grouping=gid)
+                if value == NON_RESPONSE and spec.get("fallback") == "lookup" and entry and entry.get("sector"):
+                    value = entry["sector"]
+                    log["derived"][f"{gid}_from_lookup"] += 1
+                elif value and spec.get("fallback") == "lookup" and entry and entry.get("sector") and entry["sector"] != value:
+                    log["derived"][f"{gid}_self_report_differs_from_lookup"] += 1
+                if "bins" in spec and value:
+                    log["derived"][f"{role}_to_{gid}"] += 1
+            out[gid] = value
+
+        answered = 0
+        for it in instrument.items:
+            header = items[it.number]
+            try:
+                label = instrument.canonical_label(rec[header])
+            except ValueError as exc:
+                raise InputError(
+                    file, str(exc), row=row, column=header, found=rec[header], expected=instrument.expected_answers()
+                ) from None
+            out[it.column] = label or ""
+            answered += label is not None
+        if answered == 0:
+            raise InputError(
+                file, "every item is blank", row=row, expected="at least one answered item (delete empty submissions from the export)"
+            )
+        records.append(out)
+
+    data = pd.DataFrame(records).sort_values("respondent", kind="stable").reset_index(drop=True)
+    if data["respondent"].duplicated().any():  # a collision in a truncated HMAC: astronomically unlikely
+        raise InputError(
+            "config.yaml",
+            "two respondents share a pseudonym",
+            column="pseudonymisation.pseudonym_length",
+            expected="a longer pseudonym_length",
+        )
+
+    kept_roles = {spec["column"] for spec in demographics.values() if "column" in spec}
+    for role in cols:
+        if role in survey.columns:
+            n_values = int((survey[role] != "").sum())
+            if role in kept_roles:
+                log["derived"][f"{role}_answers_mapped"] += n_values
+            else:
+                log["dropped_values"][role] += n_values
+    known = set(cols) | set(items.values())
+    unknown = [c for c in survey.columns if c not in known]
+    log["dropped_columns_not_in_config"] = len(unknown) - len(extra_items)
+    log["dropped_item_columns_not_in_instrument"] = len(extra_items)
+    log["free_text_comments_dropped"] = int((survey["comment"] != "").sum()) if "comment" in survey.columns else 0
+    log["respondents_written"] = len(data)
+    log["dropped_values"] = dict(sorted(log["dropped_values"].items()))
+    log["derived"] = dict(sorted(log["derived"].items()))
+
+    roster_n = len(roster)
+    sample = {
+        "roster_n": roster_n,
+        "respondents_n": len(data),
+        "response_rate_pct": 100.0 * len(data) / roster_n,
+        "nonresponse_pct": 100.0 * (roster_n - len(data)) / roster_n,
+    }
+    return data, sample, log
+
+
+def k_anonymity(data: pd.DataFrame, quasi_identifiers: Sequence[str], k: int) -> dict:
+    """Equivalence classes over the quasi-identifiers (non-response is a value of its own)."""
+    sizes = data.groupby(list(quasi_identifiers), dropna=False).size()
+    hist = Counter(int(s) for s in sizes)
+    return {
+        "k": k,
+        "quasi_identifiers": list(quasi_identifiers),
+        "records": len(data),
+        "classes": len(sizes),
+        "smallest_class": int(sizes.min()) if len(sizes) else 0,
+        "records_in_classes_below_k": int(sizes[sizes < k].sum()),
+        "classes_below_k": int((sizes < k).sum()),
+        "class_size_histogram": {str(s): hist[s] for s in sorted(hist)},
+    }
+
+
+def read_roster(path, config: Mapping) -> pd.DataFrame:
+    cols = config["roster"]["columns"]
+    df = read_csv_input(path, what="roster", required=[cols["name"], cols[config["survey"]["link_on"]]], optional=list(cols.values()))
+    df = df.rename(columns={v: k for k, v in cols.items()})
+    link = config["survey"]["link_on"]
+    norm = df[link].map(normalise_identifier)
+    dup = norm[norm.duplicated() & (norm != "")]
+    if len(dup):
+        raise InputError(
+            path, f"two roster entries have the same {link}", row=int(dup.index[0]) + 2, column=cols[link], expected="one entry per person"
+        )
+    return df
+
+
+def read_survey(path, config: Mapping) -> pd.DataFrame:
+    cols = config["survey"]["columns"]
+    link = config["survey"]["link_on"]
+    needed = {link} | {spec["column"] for spec in config["demographics"].values() if "column" in spec} | {"organisation", "job_title"}
+    required = [cols[r] for r in sorted(needed) if r in cols]
+    df = read_csv_input(path, what="survey export", required=required, optional=list(cols.values()))
+    return df.rename(columns={v: k for k, v in cols.items()})
+
+
+def main(smk) -> None:
+    config = smk.config
+    instrument = load_instrument(smk.input.instrument)
+    demo = demo_key_allowed(config["study"]["synthetic"], [smk.input.survey, smk.input.roster])
+    key, source = load_key(config["pseudonymisation"], demo_allowed=demo)
+    roster = read_roster(smk.input.roster, config)
+    survey = read_survey(smk.input.survey, config)
+    data, sample, log = anonymise_survey(survey, roster, instrument, config, key)
+    log["key_source"] = source
+    kanon = k_anonymity(data, config["k_anonymity"]["quasi_identifiers"], config["k_anonymity"]["k"])
+    write_csv(data, smk.output.questionnaire)
+    write_json(smk.output.sample, sample)
+    write_json(smk.output.log, log)
+    write_json(smk.output.k_anonymity, kanon)
+
+
+if "snakemake" in globals():
+    run_rule(snakemake, main)  # noqa: F821

@@ -1,0 +1,62 @@
+"""RIPLS scoring: item scores from answers, and subscale scores under the missing-data rule.
+
+Item score = the instrument's score for the answer's label, reverse-keyed items scored as
+(max + min) - score. A subscale score is the unweighted sum of its item scores:
+
+* ``complete``: only for respondents who answered every item of the subscale;
+* ``prorate``: for respondents with at most ``max_missing`` skipped items, the mean of the
+  answered items times the number of items (person-mean imputation).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from _helpers import read_csv_input, run_rule, write_csv
+from instrument import Instrument, load_instrument
+
+
+def item_scores(answers: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
+    """Respondent x item scores (float, NaN where skipped) from canonical labels."""
+    out = pd.DataFrame({"respondent": answers["respondent"]})
+    for it in instrument.items:
+        labels = answers[it.column].fillna("")
+        mapping = {lab: instrument.item_score(it, lab) for lab in instrument.labels}
+        unknown = set(labels[labels != ""]) - set(mapping)
+        if unknown:  # the anonymisation stage only writes canonical labels
+            raise ValueError(f"{it.column}: non-canonical labels {sorted(unknown)}")
+        out[it.column] = labels.map(mapping).astype(float)
+    return out
+
+
+def subscale_scores(scores: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
+    """Respondent x subscale scores under the instrument's missing-data rule."""
+    out = pd.DataFrame({"respondent": scores["respondent"]})
+    for sub in instrument.subscales:
+        m = scores[[it.column for it in sub.items]].to_numpy(dtype=float)
+        k = m.shape[1]
+        n_missing = np.isnan(m).sum(axis=1)
+        if instrument.missing_method == "complete":
+            value = np.where(n_missing == 0, np.nansum(m, axis=1), np.nan)
+        else:  # prorate
+            with np.errstate(invalid="ignore"):
+                mean = np.nanmean(np.where(n_missing[:, None] < k, m, 0.0), axis=1)
+            value = np.where(n_missing <= instrument.max_missing, mean * k, np.nan)
+        out[sub.id] = value
+    return out
+
+
+def main(smk) -> None:
+    instrument = load_instrument(smk.input.instrument)
+    answers = read_csv_input(smk.input.questionnaire, what="anonymised questionnaire")
+    groupings = [c for c in answers.columns if c != "respondent" and not c.startswith("item_")]
+    scores = item_scores(answers, instrument)
+    subs = subscale_scores(scores, instrument)
+    subs = pd.concat([subs[["respondent"]], answers[groupings].replace("", np.nan), subs.drop(columns="respondent")], axis=1)
+    write_csv(scores, smk.output.item_scores)
+    write_csv(subs, smk.output.subscale_scores)
+
+
+if "snakemake" in globals():
+    run_rule(snakemake, main)  # noqa: F821
