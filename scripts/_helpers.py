@@ -42,7 +42,8 @@ WITHHELD = "<withheld: identifying>"
 class InputError(Exception):
     """A bad input, described in one line for the person who has to fix it.
 
-    ``row`` is the spreadsheet row (the header is row 1, so the first data row is 2).
+    ``row`` is the spreadsheet row (the header is row 1, so the first data row is 2);
+    ``key`` is a dotted key of a YAML file (``analysis.collapse.positive``).
     Pass ``identifying=True`` when ``found`` would quote a name, e-mail or other
     identifying value: the message then says that a value was found without quoting it.
     """
@@ -54,6 +55,7 @@ class InputError(Exception):
         *,
         row: int | None = None,
         column: str | None = None,
+        key: str | None = None,
         found: Any = None,
         expected: str | None = None,
         identifying: bool = False,
@@ -62,6 +64,7 @@ class InputError(Exception):
         self.problem = problem
         self.row = row
         self.column = column
+        self.key = key
         self.found = WITHHELD if identifying and found is not None else found
         self.expected = expected
         super().__init__(self.line())
@@ -72,6 +75,8 @@ class InputError(Exception):
             where.append(f"row {self.row}")
         if self.column is not None:
             where.append(f"column {self.column!r}")
+        if self.key is not None:
+            where.append(f"key {self.key}")
         text = f"{ERROR_PREFIX} {', '.join(where)}: {self.problem}"
         if self.found is not None:
             found = self.found if self.found == WITHHELD else repr(self.found)
@@ -292,7 +297,8 @@ def validate_against_schema(data: Any, schema_path: str | os.PathLike, *, file: 
         location = ".".join(str(p) for p in err.absolute_path) or "(top level)"
         raise InputError(
             file,
-            f"{what} does not match its schema at {location}: {err.message}",
+            f"{what} does not match its schema: {err.message}",
+            key=location,
             found=err.instance if not isinstance(err.instance, dict | list) else type(err.instance).__name__,
             expected=_schema_expectation(err),
         )

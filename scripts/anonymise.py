@@ -14,8 +14,6 @@ It also writes the sample size and response rate, a log of what was removed and 
 (counts only, never values) and a k-anonymity report over the quasi-identifiers.
 """
 
-from __future__ import annotations
-
 import hashlib
 import hmac
 import os
@@ -69,7 +67,7 @@ def load_key(spec: Mapping, *, demo_allowed: bool, root: Path = REPO, environ: M
             raise InputError(
                 "config.yaml",
                 "no pseudonymisation key for real data",
-                column="pseudonymisation",
+                key="pseudonymisation",
                 expected=f"the key in environment variable {env} or in the file {spec['key_file']} (outside the repository); "
                 "the demo key is honoured only for the synthetic study under data/synthetic/",
             )
@@ -388,7 +386,7 @@ def read_survey(path, config: Mapping) -> pd.DataFrame:
 
 
 def main(smk) -> None:
-    config = smk.config
+    config = smk.params.settings
     instrument = load_instrument(smk.input.instrument)
     demo = demo_key_allowed(config["study"]["synthetic"], [smk.input.survey, smk.input.roster])
     key, source = load_key(config["pseudonymisation"], demo_allowed=demo)

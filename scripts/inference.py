@@ -13,7 +13,6 @@ approximation with tie and continuity corrections), the rank-biserial correlatio
 Welch's t-test.
 """
 
-from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence

@@ -126,7 +126,7 @@ def parse_instrument(data: dict, *, path: str = "<instrument>") -> Instrument:
         label = cat["label"].strip()
         if label in labels:
             raise InputError(
-                path, "response label listed twice", row=None, column=f"response_scale[{i}]", found=label, expected="unique labels"
+                path, "response label listed twice", row=None, key=f"response_scale[{i}]", found=label, expected="unique labels"
             )
         labels.append(label)
         scores.append(cat["score"])
@@ -135,20 +135,20 @@ def parse_instrument(data: dict, *, path: str = "<instrument>") -> Instrument:
             aliases[normalise_header(alias)] = label
     if len(set(scores)) != len(scores):
         raise InputError(
-            path, "two response categories have the same score", column="response_scale", found=scores, expected="distinct scores"
+            path, "two response categories have the same score", key="response_scale", found=scores, expected="distinct scores"
         )
     if scores != sorted(scores, reverse=True):
         raise InputError(
             path,
             "response categories are not in order of agreement",
-            column="response_scale",
+            key="response_scale",
             found=scores,
             expected="scores decreasing from the first (most agreement) to the last",
         )
     real_codes = [c for c in codes if c is not None]
     if len(set(real_codes)) != len(real_codes):
         raise InputError(
-            path, "two response categories have the same numeric code", column="response_scale", found=real_codes, expected="distinct codes"
+            path, "two response categories have the same numeric code", key="response_scale", found=real_codes, expected="distinct codes"
         )
 
     lookup = {normalise_header(lab): lab for lab in labels}
@@ -157,7 +157,7 @@ def parse_instrument(data: dict, *, path: str = "<instrument>") -> Instrument:
             raise InputError(
                 path,
                 "an alias is the label of another category",
-                column="response_scale",
+                key="response_scale",
                 found=key,
                 expected="aliases that do not collide with labels",
             )
@@ -169,19 +169,19 @@ def parse_instrument(data: dict, *, path: str = "<instrument>") -> Instrument:
     subscale_ids = [s["id"] for s in data["subscales"]]
     if len(set(subscale_ids)) != len(subscale_ids):
         dup = next(s for s in subscale_ids if subscale_ids.count(s) > 1)
-        raise InputError(path, "subscale listed twice", column="subscales", found=dup, expected="unique subscale ids")
+        raise InputError(path, "subscale listed twice", key="subscales", found=dup, expected="unique subscale ids")
 
     items: list[Item] = []
     seen: set[int] = set()
     for i, raw in enumerate(data["items"]):
         n = raw["number"]
         if n in seen:
-            raise InputError(path, "item listed twice", column=f"items[{i}]", found=f"item {n}", expected="each item number once")
+            raise InputError(path, "item listed twice", key=f"items[{i}]", found=f"item {n}", expected="each item number once")
         seen.add(n)
         sub = raw.get("subscale")
         if sub is not None and sub not in subscale_ids:
             raise InputError(
-                path, f"item {n} names an unknown subscale", column=f"items[{i}].subscale", found=sub, expected=one_of(subscale_ids)
+                path, f"item {n} names an unknown subscale", key=f"items[{i}].subscale", found=sub, expected=one_of(subscale_ids)
             )
         items.append(Item(number=n, subscale=sub, text=" ".join(raw["text"].split()), reverse=bool(raw.get("reverse", False))))
     items.sort(key=lambda it: it.number)
@@ -190,7 +190,7 @@ def parse_instrument(data: dict, *, path: str = "<instrument>") -> Instrument:
     for s in data["subscales"]:
         its = tuple(it for it in items if it.subscale == s["id"])
         if not its:
-            raise InputError(path, "subscale has no items", column="subscales", found=s["id"], expected="at least one item per subscale")
+            raise InputError(path, "subscale has no items", key="subscales", found=s["id"], expected="at least one item per subscale")
         subscales.append(
             Subscale(
                 id=s["id"],

@@ -11,8 +11,6 @@
 * Table 3: the most highly rated items of each subscale, selected by a stated rule.
 """
 
-from __future__ import annotations
-
 import math
 from collections.abc import Sequence
 
@@ -253,7 +251,7 @@ def main(smk) -> None:
     subscale_scores = pd.read_csv(smk.input.subscale_scores)
     items = item_statistics(answers, scores, instrument)
     write_csv(subscale_table(subscale_scores, scores, instrument, smk.params.ci_level), smk.output.table2)
-    write_csv(items, smk.output.items)
+    write_csv(items, smk.output.item_statistics)
     write_csv(select_top_items(items, instrument, smk.params.per_subscale), smk.output.table3)
 
 

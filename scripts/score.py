@@ -8,7 +8,6 @@ Item score = the instrument's score for the answer's label, reverse-keyed items 
   answered items times the number of items (person-mean imputation).
 """
 
-from __future__ import annotations
 
 import numpy as np
 import pandas as pd

@@ -1,0 +1,37 @@
+# RIPLS study pipeline: anonymise -> score -> statistics -> themes -> figures ->
+# reproduction check and consistency audit -> report. See README.md.
+import sys
+
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+# One clear line for a bad config (scripts/config_check.py), then the schema with defaults.
+sys.path.insert(0, f"{workflow.basedir}/scripts")
+from config_check import check_config_or_exit
+
+check_config_or_exit(config, file=workflow.configfiles[-1] if workflow.configfiles else "config.yaml")
+
+
+validate(config, "workflow/schemas/config.schema.yaml")
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/anonymise.smk"
+include: "workflow/rules/score.smk"
+include: "workflow/rules/statistics.smk"
+
+
+rule all:
+    input:
+        rules.anonymise_survey.output,
+        rules.score.output,
+        rules.table1.output,
+        rules.reliability.output,
+        rules.fisher_tests.output,
+        rules.scale_group_tests.output,
+    default_target: True

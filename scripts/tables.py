@@ -1,0 +1,66 @@
+"""Table 1: the sample by demographic grouping, and the response rate.
+
+Counts and percentages of the respondents per level of each grouping, in the config's
+order, with non-response as a level of its own (as the paper's Table 1 has it), followed
+by the response rate out of the roster.
+"""
+
+import json
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+
+from _helpers import read_csv_input, run_rule, write_csv
+
+NON_RESPONSE = "non-response"
+
+
+def table1(data: pd.DataFrame, sample: Mapping, demographics: Mapping[str, Mapping], order: Sequence[str]) -> pd.DataFrame:
+    """Rows: variable, variable_label, level, level_label, n, denominator, pct."""
+    n = len(data)
+    rows = []
+    for var in order:
+        spec = demographics[var]
+        levels = list(spec["levels"]) if "levels" in spec else [b["level"] for b in spec["bins"]]
+        labels = spec.get("level_labels", {})
+        values = data[var].fillna("")
+        for level in [*levels, NON_RESPONSE]:
+            count = int((values == "").sum()) if level == NON_RESPONSE else int((values == level).sum())
+            rows.append(
+                {
+                    "variable": var,
+                    "variable_label": spec["label"],
+                    "level": level,
+                    "level_label": "Non response" if level == NON_RESPONSE else labels.get(level, level),
+                    "n": count,
+                    "denominator": n,
+                    "pct": 100.0 * count / n if n else float("nan"),
+                }
+            )
+        unexpected = set(values) - set(levels) - {""}
+        if unexpected:
+            raise ValueError(f"{var}: levels {sorted(unexpected)} are not in the config")
+    roster_n, resp_n = sample["roster_n"], sample["respondents_n"]
+    for level, label, count in (("responded", "Responded", resp_n), ("did not respond", "Did not respond", roster_n - resp_n)):
+        rows.append(
+            {
+                "variable": "response",
+                "variable_label": "Questionnaire response",
+                "level": level,
+                "level_label": label,
+                "n": count,
+                "denominator": roster_n,
+                "pct": 100.0 * count / roster_n,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def main(smk) -> None:
+    data = read_csv_input(smk.input.questionnaire, what="anonymised questionnaire")
+    sample = json.loads(open(smk.input.sample, encoding="utf-8").read())
+    write_csv(table1(data, sample, smk.params.demographics, smk.params.order), smk.output[0])
+
+
+if "snakemake" in globals():
+    run_rule(snakemake, main)  # noqa: F821

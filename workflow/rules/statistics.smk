@@ -1,0 +1,78 @@
+# Tables 1-3 and the tests the paper ran: reliability, item statistics, Fisher, group tests.
+
+
+rule table1:
+    input:
+        questionnaire=rules.anonymise_survey.output.questionnaire,
+        sample=rules.anonymise_survey.output.sample,
+    output:
+        "results/tables/table1_demographics.csv",
+    params:
+        demographics=config["demographics"],
+        order=config["analysis"]["table1"],
+    log:
+        "results/logs/table1.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../../scripts/tables.py"
+
+
+rule reliability:
+    input:
+        questionnaire=rules.anonymise_survey.output.questionnaire,
+        item_scores=rules.score.output.item_scores,
+        subscale_scores=rules.score.output.subscale_scores,
+        instrument=config["instrument"],
+    output:
+        table2="results/tables/table2_subscales.csv",
+        item_statistics="results/tables/item_statistics.csv",
+        table3="results/tables/table3_top_items.csv",
+    params:
+        ci_level=config["analysis"]["ci_level"],
+        alpha_missing=config["analysis"]["alpha_missing"],
+        per_subscale=config["analysis"]["table3"]["per_subscale"],
+    log:
+        "results/logs/reliability.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../../scripts/reliability.py"
+
+
+rule fisher_tests:
+    input:
+        questionnaire=rules.anonymise_survey.output.questionnaire,
+        instrument=config["instrument"],
+    output:
+        "results/tables/fisher_tests.csv",
+    params:
+        demographics=config["demographics"],
+        groupings=config["analysis"]["fisher_groupings"],
+        collapse=config["analysis"]["collapse"],
+        family=config["analysis"]["fisher_family"],
+        ci_level=config["analysis"]["ci_level"],
+    log:
+        "results/logs/fisher_tests.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../../scripts/inference.py"
+
+
+rule scale_group_tests:
+    input:
+        subscale_scores=rules.score.output.subscale_scores,
+        instrument=config["instrument"],
+    output:
+        "results/tables/scale_group_tests.csv",
+    params:
+        demographics=config["demographics"],
+        groupings=config["analysis"]["scale_test_groupings"],
+        exact_max_n=config["analysis"]["exact_mwu_max_n"],
+    log:
+        "results/logs/scale_group_tests.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../../scripts/inference.py"
