@@ -268,6 +268,11 @@ def read_csv_input(
     return df
 
 
+def read_json(path: str | os.PathLike) -> Any:
+    """A JSON file written by an earlier stage."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
 def load_yaml(path: str | os.PathLike, *, what: str = "YAML file") -> Any:
     import yaml
 

@@ -5,12 +5,11 @@ order, with non-response as a level of its own (as the paper's Table 1 has it), 
 by the response rate out of the roster.
 """
 
-import json
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from _helpers import read_csv_input, run_rule, write_csv
+from _helpers import read_csv_input, read_json, run_rule, write_csv
 
 NON_RESPONSE = "non-response"
 
@@ -58,7 +57,7 @@ def table1(data: pd.DataFrame, sample: Mapping, demographics: Mapping[str, Mappi
 
 def main(smk) -> None:
     data = read_csv_input(smk.input.questionnaire, what="anonymised questionnaire")
-    sample = json.loads(open(smk.input.sample, encoding="utf-8").read())
+    sample = read_json(smk.input.sample)
     write_csv(table1(data, sample, smk.params.demographics, smk.params.order), smk.output[0])
 
 
