@@ -82,11 +82,15 @@ class Instrument:
         text = cell.strip()
         if text in self.missing_values:
             return None
+        if _is_number(text):  # a code: compared as a number, sign included ("-2" is not code 2)
+            value = float(text)
+            for code, label in zip(self.codes, self.labels, strict=True):
+                if code is not None and value == code:
+                    return label
+            raise ValueError("numeric code out of range")
         key = normalise_header(text)
         if key in self._lookup:
             return self._lookup[key]
-        if _is_number(text):
-            raise ValueError("numeric code out of range")
         raise ValueError("unknown response label")
 
     def expected_answers(self) -> str:
@@ -151,7 +155,17 @@ def parse_instrument(data: dict, *, path: str = "<instrument>") -> Instrument:
             path, "two response categories have the same numeric code", key="response_scale", found=real_codes, expected="distinct codes"
         )
 
-    lookup = {normalise_header(lab): lab for lab in labels}
+    lookup: dict[str, str] = {}
+    for i, lab in enumerate(labels):
+        if normalise_header(lab) in lookup:
+            raise InputError(
+                path,
+                "two response labels differ only in case or punctuation",
+                key=f"response_scale[{i}]",
+                found=lab,
+                expected="labels that differ in words, since answers are matched ignoring case and punctuation",
+            )
+        lookup[normalise_header(lab)] = lab
     for key, lab in aliases.items():
         if key in lookup and lookup[key] != lab:
             raise InputError(
@@ -162,9 +176,6 @@ def parse_instrument(data: dict, *, path: str = "<instrument>") -> Instrument:
                 expected="aliases that do not collide with labels",
             )
         lookup[key] = lab
-    for code, lab in zip(codes, labels, strict=True):
-        if code is not None:
-            lookup[str(code)] = lab
 
     subscale_ids = [s["id"] for s in data["subscales"]]
     if len(set(subscale_ids)) != len(subscale_ids):
@@ -202,6 +213,16 @@ def parse_instrument(data: dict, *, path: str = "<instrument>") -> Instrument:
         )
 
     rule = data["missing_rule"]
+    if rule["method"] == "prorate":
+        smallest = min(subscales, key=lambda s: len(s.items))
+        if rule.get("max_missing", 0) >= len(smallest.items):
+            raise InputError(
+                path,
+                "missing_rule.max_missing would score respondents who skipped every item of a subscale",
+                key="missing_rule.max_missing",
+                found=rule.get("max_missing", 0),
+                expected=f"fewer than {len(smallest.items)}, the number of items of subscale {smallest.id}",
+            )
     return Instrument(
         id=data["id"],
         name=data["name"],

@@ -202,6 +202,8 @@ def rank_key(item_row: pd.Series, instrument: Instrument, direction: int, revers
     reverse-keyed items are turned round first. Among tied modes the one nearest the pole
     counts.
     """
+    if not item_row["n"]:  # nobody answered: never among the most highly rated
+        return (-math.inf, -math.inf, -math.inf)
     sign = direction * (-1 if reverse else 1)
     score = instrument.score_of
     mid = (instrument.max_score + instrument.min_score) / 2

@@ -8,7 +8,6 @@ Item score = the instrument's score for the answer's label, reverse-keyed items 
   answered items times the number of items (person-mean imputation).
 """
 
-
 import numpy as np
 import pandas as pd
 
@@ -41,7 +40,7 @@ def subscale_scores(scores: pd.DataFrame, instrument: Instrument) -> pd.DataFram
         else:  # prorate
             with np.errstate(invalid="ignore"):
                 mean = np.nanmean(np.where(n_missing[:, None] < k, m, 0.0), axis=1)
-            value = np.where(n_missing <= instrument.max_missing, mean * k, np.nan)
+            value = np.where((n_missing <= instrument.max_missing) & (n_missing < k), mean * k, np.nan)
         out[sub.id] = value
     return out
 
