@@ -1,0 +1,889 @@
+"""Consistency audit of the published figures: can the paper's numbers be true at all?
+
+Independently of any data, a published figure can be arithmetically impossible (a mean of
+integer sums that no integer total over n produces: the GRIM test), two figures can
+disagree (the same mean printed with different values or signs), and the paper's
+statements about its sample can contradict each other (six groups of 9-12 people cannot
+hold 52 people). This stage tests:
+
+* every mean with an n (GRIM) and every percentage with an n (a whole count of n);
+* every relation in the relations file (``data/published/README.md`` documents its
+  schema): parts that must add to a total, group sizes, bounds, scale ranges, Likert
+  medians against modal percentages, "most"/"majority" wording, category definitions,
+  and ambiguities recorded by hand;
+* cross-location agreement of figures linked by ``same_as`` in the figures table;
+* the synthetic generators' records of published figures they could not reach.
+
+Rounding: a printed value with d decimals stands for any true value within half a unit
+of the last decimal, ends included (so a value exactly halfway is accepted either way).
+
+Output columns: ``check, figures, location, published, test, verdict, detail``.
+"""
+
+import json
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from itertools import product
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from _helpers import InputError, load_yaml, one_of, read_csv_input, read_text_input, run_rule, write_csv
+
+FIGURE_COLUMNS = ["figure", "location", "row", "quantity", "printed", "n", "kind", "compute", "same_as"]
+LOCATIONS = ("abstract", "text", "method", "table1", "table2", "table3", "table4")
+KINDS = ("pct", "mean", "alpha", "count", "label", "n", "range")
+#: Figure id prefix -> location. The one documented exception is txt_fg_sizes (an id fixed
+#: before transcription), whose sentence is in the Method section.
+ID_PREFIXES = {"abs": "abstract", "txt": "text", "mth": "method", "t1": "table1", "t2": "table2", "t3": "table3", "t4": "table4"}
+FIGURE_ID = re.compile(r"^(abs|txt|mth|t1|t2|t3|t4)_[a-z0-9]+(?:_[a-z0-9]+)*$")
+
+AUDIT_COLUMNS = ["check", "figures", "location", "published", "test", "verdict", "detail"]
+CONSISTENT, IMPOSSIBLE, INCONSISTENT, AMBIGUOUS, UNREACHABLE = (
+    "consistent",
+    "impossible",
+    "inconsistent",
+    "ambiguous",
+    "unreachable in synthetic data",
+)
+VERDICTS = (CONSISTENT, IMPOSSIBLE, INCONSISTENT, AMBIGUOUS, UNREACHABLE)
+
+#: Relation kinds -> their keys (besides id, kind, statement). Keys in REFERENCE_KEYS hold
+#: figure ids (strings) or literal numbers.
+RELATION_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    # kind: (required, optional)
+    "parts_sum": (("parts", "total"), ("n",)),
+    "count_from_pct": (("pct", "total", "count"), ()),
+    "group_sizes": (("groups", "sizes", "total"), ()),
+    "at_most": (("left", "right"), ()),
+    "scale_range": (("k_items", "item_min", "item_max", "range_min", "range_max"), ()),
+    "within_range": (("figure", "min", "max"), ()),
+    "same_quantity": (("figures",), ()),
+    "median_mode": (("median", "mode", "pct"), ()),
+    "majority_claim": (("figure", "wording"), ()),
+    "bands": (("definitions",), ()),
+    "ambiguity": (("detail",), ("figures",)),
+}
+REFERENCE_KEYS = (
+    "parts",
+    "total",
+    "n",
+    "pct",
+    "count",
+    "groups",
+    "sizes",
+    "left",
+    "right",
+    "k_items",
+    "item_min",
+    "item_max",
+    "range_min",
+    "range_max",
+    "figure",
+    "min",
+    "max",
+    "figures",
+    "median",
+    "mode",
+)
+DEFAULT_LIKERT = ["Strongly agree", "Agree", "Neither agree nor disagree", "Disagree", "Strongly disagree"]
+
+NUMBER_WORDS = {
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+}
+_NUMBER = re.compile(r"^[+-]?\d+(?:\.(\d+))?$")
+_RANGE = re.compile(r"^([+-]?\d+)\s*[-–—]\s*([+-]?\d+)$")
+
+
+# --------------------------------------------------------------------------- printed values
+@dataclass(frozen=True)
+class Printed:
+    """A value as printed: its number (exact), decimals, and whether it carried a % sign."""
+
+    text: str
+    value: Fraction | None = None
+    decimals: int = 0
+    percent: bool = False
+    range: tuple[int, int] | None = None
+
+    @property
+    def is_number(self) -> bool:
+        return self.value is not None
+
+    @property
+    def half(self) -> Fraction:
+        """Half a unit of the last printed decimal: the rounding tolerance."""
+        return Fraction(1, 2 * 10**self.decimals)
+
+    def covers(self, x: Fraction) -> bool:
+        """Whether the true value ``x`` could be printed as this (ties accepted both ways)."""
+        return self.value is not None and abs(x - self.value) <= self.half
+
+
+def parse_printed(text: Any) -> Printed:
+    """Parse a printed value: '-4.03', '75%', '0.0%', 'six', '9-12' or a label."""
+    raw = "" if text is None else str(text).strip()
+    s = raw.replace("\u2212", "-")
+    percent = s.endswith("%")
+    if percent:
+        s = s[:-1].strip()
+    m = _NUMBER.match(s)
+    if m:
+        return Printed(raw, Fraction(s), len(m.group(1) or ""), percent)
+    if s.casefold() in NUMBER_WORDS:
+        return Printed(raw, Fraction(NUMBER_WORDS[s.casefold()]), 0, percent)
+    m = _RANGE.match(s)
+    if m:
+        return Printed(raw, None, 0, percent, (int(m.group(1)), int(m.group(2))))
+    return Printed(raw)
+
+
+def fmt(x: Fraction, decimals: int) -> str:
+    """``x`` rounded half away from zero to ``decimals`` places, as text."""
+    scaled = abs(x) * 10**decimals
+    units = math.floor(scaled + Fraction(1, 2))
+    sign = "-" if x < 0 and units else ""
+    whole, frac = divmod(units, 10**decimals)
+    return f"{sign}{whole}.{frac:0{decimals}d}" if decimals else f"{sign}{whole}"
+
+
+def fmt_ratio(k: int, n: int, digits: int = 4) -> str:
+    return f"{k}/{n} = {fmt(Fraction(k, n), digits)}"
+
+
+def grim_counts(p: Printed, n: int, *, percent: bool) -> list[int]:
+    """The integers k for which k/n (x 100 for a percentage) rounds to the printed value.
+
+    For a mean, k is the sum of n integer scores (any integer); for a percentage, k is a
+    count between 0 and n.
+    """
+    if p.value is None or n <= 0:
+        return []
+    scale = 100 if percent else 1
+    lo = math.floor((p.value - p.half) * n / scale)
+    hi = math.ceil((p.value + p.half) * n / scale)
+    ks = [k for k in range(lo, hi + 1) if p.covers(Fraction(k * scale, n))]
+    return [k for k in ks if 0 <= k <= n] if percent else ks
+
+
+def grim_neighbours(p: Printed, n: int, *, percent: bool) -> str:
+    """The two achievable values either side of the printed one, for a reader."""
+    assert p.value is not None
+    scale = 100 if percent else 1
+    k0 = math.floor(p.value * n / scale)
+    ks = [k for k in (k0, k0 + 1) if not percent or 0 <= k <= n]
+    parts = []
+    for k in ks:
+        x = Fraction(k * scale, n)
+        shown = f"{fmt(x, max(p.decimals, 2) + 2)}%" if percent else fmt(x, max(p.decimals, 2) + 2)
+        parts.append(f"{k}/{n}{' x 100' if percent else ''} = {shown} -> {fmt(x, p.decimals)}")
+    return ", ".join(parts)
+
+
+def as_int(text: Any) -> int | None:
+    p = parse_printed(text)
+    if p.value is None or p.value.denominator != 1:
+        return None
+    return int(p.value)
+
+
+# --------------------------------------------------------------------------- findings
+@dataclass
+class Finding:
+    check: str
+    figures: list[str]
+    test: str
+    verdict: str
+    detail: str
+    #: Figures a failing verdict is attributed to (notes in the reproduction check);
+    #: None means all of ``figures``.
+    culprits: Sequence[str] | None = None
+    published: str | None = None
+
+    def blamed(self) -> list[str]:
+        return list(self.figures if self.culprits is None else self.culprits)
+
+
+class Figures:
+    """The figures table, indexed by id."""
+
+    def __init__(self, df: pd.DataFrame) -> None:
+        self.df = df
+        self.rows = {r["figure"]: r for r in df.to_dict("records")}
+
+    def __contains__(self, fid: str) -> bool:
+        return fid in self.rows
+
+    def printed(self, fid: str) -> Printed:
+        return parse_printed(self.rows[fid]["printed"])
+
+    def n(self, fid: str) -> int | None:
+        return as_int(self.rows[fid].get("n", ""))
+
+    def location(self, fid: str) -> str:
+        return self.rows[fid]["location"]
+
+    def text(self, fid: str) -> str:
+        return str(self.rows[fid]["printed"]).strip()
+
+
+# --------------------------------------------------------------------------- loading and validation
+def validate_figures(df: pd.DataFrame, file: Any = None) -> pd.DataFrame:
+    """Check the figures table; return it with every cell a stripped string."""
+    file = file or df.attrs.get("source") or "published figures"
+    missing = [c for c in FIGURE_COLUMNS if c not in df.columns]
+    if missing:
+        raise InputError(file, "column missing from the published figures", column=missing[0], expected=f"columns {FIGURE_COLUMNS}")
+    df = df[FIGURE_COLUMNS].fillna("").astype(str).apply(lambda s: s.str.strip())
+    seen: set[str] = set()
+    for i, r in enumerate(df.to_dict("records"), start=2):
+        fid = r["figure"]
+        if not FIGURE_ID.match(fid):
+            raise InputError(
+                file, "figure id is not <loc>_<what> in snake_case", row=i, column="figure", found=fid, expected="e.g. t2_insularity_mean"
+            )
+        if fid in seen:
+            raise InputError(file, "figure id appears twice", row=i, column="figure", found=fid, expected="unique ids")
+        seen.add(fid)
+        if not r["printed"]:
+            raise InputError(file, f"figure {fid!r} has no printed value", row=i, column="printed", expected="the value as printed")
+        if r["location"] not in LOCATIONS:
+            raise InputError(
+                file, f"figure {fid!r} has an unknown location", row=i, column="location", found=r["location"], expected=one_of(LOCATIONS)
+            )
+        if r["kind"] not in KINDS:
+            raise InputError(file, f"figure {fid!r} has an unknown kind", row=i, column="kind", found=r["kind"], expected=one_of(KINDS))
+        if r["n"] and (as_int(r["n"]) is None or as_int(r["n"]) <= 0):
+            raise InputError(file, f"figure {fid!r} has an n that is not a positive whole number", row=i, column="n", found=r["n"])
+    for i, r in enumerate(df.to_dict("records"), start=2):
+        if r["same_as"] and (r["same_as"] not in seen or r["same_as"] == r["figure"]):
+            raise InputError(
+                file,
+                f"figure {r['figure']!r}: same_as names no other figure",
+                row=i,
+                column="same_as",
+                found=r["same_as"],
+                expected="another figure id",
+            )
+    return df
+
+
+def load_figures(path: str | Path) -> pd.DataFrame:
+    df = read_csv_input(path, what="published figures", required=FIGURE_COLUMNS)
+    return validate_figures(df, path)
+
+
+def load_relations(path: str | Path) -> dict:
+    rel = load_yaml(path, what="published relations")
+    if not isinstance(rel, dict):
+        raise InputError(path, "published relations is not a mapping", expected="a mapping with a 'relations' list")
+    return rel
+
+
+def load_record(path: str | Path) -> dict:
+    """A synthetic generator's record: ``generator``, ``seed``, ``unreachable`` [{figure, published, achieved, reason}], ``notes``."""
+    text = read_text_input(path, what="generator record")
+    try:
+        rec = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(path, "generator record is not valid JSON", row=exc.lineno, found=exc.msg, expected="a JSON object") from None
+    if not isinstance(rec, dict) or not isinstance(rec.get("unreachable", []), list):
+        raise InputError(path, "generator record has the wrong shape", expected="an object with 'generator' and an 'unreachable' list")
+    for i, entry in enumerate(rec.get("unreachable", [])):
+        if not isinstance(entry, dict) or "figure" not in entry:
+            raise InputError(path, f"unreachable entry {i} has no 'figure'", expected="objects with figure, published, achieved, reason")
+    return {**rec, "_file": str(path)}
+
+
+def relation_figure_ids(relation: dict) -> list[str]:
+    """Every figure id a relation refers to (strings under the reference keys)."""
+    ids: list[str] = []
+
+    def take(v: Any) -> None:
+        if isinstance(v, str):
+            ids.append(v)
+        elif isinstance(v, list):
+            for x in v:
+                take(x)
+
+    for key in REFERENCE_KEYS:
+        if key in relation:
+            take(relation[key])
+    for d in relation.get("definitions", []) or []:
+        if isinstance(d, dict):
+            take(d.get("figures", []))
+    return ids
+
+
+def validate_relations(relations: dict, figures: Figures, file: Any = None) -> list[dict]:
+    file = file or "published relations"
+    rels = relations.get("relations")
+    if not isinstance(rels, list):
+        raise InputError(file, "no 'relations' list", expected="relations: a list of mappings")
+    seen: set[str] = set()
+    for i, rel in enumerate(rels):
+        if not isinstance(rel, dict) or not rel.get("id") or not rel.get("kind"):
+            raise InputError(file, f"relation {i} needs an id and a kind", expected="a mapping with id, kind, statement")
+        rid, kind = str(rel["id"]), rel["kind"]
+        if rid in seen:
+            raise InputError(file, f"relation id {rid!r} appears twice", expected="unique ids")
+        seen.add(rid)
+        if kind not in RELATION_KEYS:
+            raise InputError(file, f"relation {rid!r} has an unknown kind", found=kind, expected=one_of(RELATION_KEYS))
+        required, optional = RELATION_KEYS[kind]
+        for key in (*required, "statement"):
+            if rel.get(key) in (None, "", []):
+                raise InputError(file, f"relation {rid!r} ({kind}) lacks {key!r}", expected=f"keys {['statement', *required]}")
+        unknown = set(rel) - {"id", "kind", "statement", *required, *optional}
+        if unknown:
+            raise InputError(
+                file, f"relation {rid!r} ({kind}) has unknown keys", found=sorted(unknown), expected=f"keys {[*required, *optional]}"
+            )
+        for fid in relation_figure_ids(rel):
+            if fid not in figures:
+                raise InputError(file, f"relation {rid!r} names a figure that is not in the figures table", found=fid)
+        for key in REFERENCE_KEYS:
+            vals = rel.get(key)
+            for v in vals if isinstance(vals, list) else [vals]:
+                if isinstance(v, bool) or (v is not None and not isinstance(v, str | int | float)):
+                    raise InputError(file, f"relation {rid!r}: {key!r} must be a figure id or a number", found=v)
+        if kind == "bands":
+            for d in rel["definitions"]:
+                if not isinstance(d, dict) or not isinstance(d.get("bands"), list) or not d["bands"]:
+                    raise InputError(file, f"relation {rid!r}: each definition needs a 'bands' list", expected="bands: [{label, min, max}]")
+    return rels
+
+
+# --------------------------------------------------------------------------- single-figure checks
+def check_grim(figs: Figures) -> list[Finding]:
+    out = []
+    for fid, r in figs.rows.items():
+        n = figs.n(fid)
+        p = figs.printed(fid)
+        if n is None or not p.is_number or r["kind"] not in ("mean", "pct"):
+            continue
+        percent = r["kind"] == "pct"
+        ks = grim_counts(p, n, percent=percent)
+        if percent:
+            check, test = (
+                "percentage of n",
+                f"some count k of {n} with k/{n} x 100 rounding to {fmt(p.value, p.decimals)} ({p.decimals} dp)",
+            )
+        else:
+            check, test = "GRIM", f"some integer sum k with k/{n} rounding to {fmt(p.value, p.decimals)} ({p.decimals} dp)"
+        if ks:
+            if percent:
+                shown = ", ".join(f"{k}/{n} x 100 = {fmt(Fraction(100 * k, n), p.decimals + 2)}%" for k in ks)
+            else:
+                shown = ", ".join(fmt_ratio(k, n) for k in ks)
+            out.append(Finding(check, [fid], test, CONSISTENT, f"{shown} rounds to {p.text}"))
+        else:
+            what = f"no count out of n={n} gives {p.text}" if percent else f"no mean of n={n} integer sums rounds to {p.text}"
+            out.append(Finding(check, [fid], test, IMPOSSIBLE, f"{what} (neighbours: {grim_neighbours(p, n, percent=percent)})"))
+    return out
+
+
+# --------------------------------------------------------------------------- relation checks
+class RelationChecker:
+    def __init__(self, figs: Figures, likert: Sequence[str], file: Any = None) -> None:
+        self.figs = figs
+        self.likert = [s.casefold() for s in likert]
+        self.file = file or "published relations"
+
+    # -- references
+    def printed(self, ref: Any) -> Printed:
+        return self.figs.printed(ref) if isinstance(ref, str) else parse_printed(str(ref))
+
+    def number(self, ref: Any, rel: dict, key: str) -> Fraction:
+        p = self.printed(ref)
+        if p.value is None:
+            raise InputError(self.file, f"relation {rel['id']!r}: {key!r} is not a number", found=ref)
+        return p.value
+
+    def integer(self, ref: Any, rel: dict, key: str) -> int:
+        v = self.number(ref, rel, key)
+        if v.denominator != 1:
+            raise InputError(self.file, f"relation {rel['id']!r}: {key!r} is not a whole number", found=ref)
+        return int(v)
+
+    def show(self, ref: Any) -> str:
+        return f"{ref} = {self.figs.text(ref)}" if isinstance(ref, str) else str(ref)
+
+    @staticmethod
+    def ids(*refs: Any) -> list[str]:
+        out: list[str] = []
+        for r in refs:
+            for x in r if isinstance(r, list) else [r]:
+                if isinstance(x, str) and x not in out:
+                    out.append(x)
+        return out
+
+    def run(self, rel: dict) -> Finding:
+        return getattr(self, rel["kind"])(rel)
+
+    # -- kinds
+    def parts_sum(self, rel: dict) -> Finding:
+        parts, total_ref, n_ref = rel["parts"], rel["total"], rel.get("n")
+        figures = self.ids(parts, total_ref, n_ref)
+        ps = [self.printed(p) for p in parts]
+        for part, p in zip(parts, ps, strict=True):
+            if p.value is None:
+                raise InputError(self.file, f"relation {rel['id']!r}: part {part!r} is not a number", found=self.show(part))
+        total = self.printed(total_ref)
+        total_value = self.number(total_ref, rel, "total")
+        tol = sum((p.half for p in ps), Fraction(0)) + (total.half if isinstance(total_ref, str) else 0)
+        s = sum((p.value for p in ps), Fraction(0))
+        decimals = max(p.decimals for p in ps)
+        shown_sum = " + ".join(p.text for p in ps) + f" = {fmt(s, decimals)}"
+        test = f"parts add to {fmt(total_value, total.decimals)} within rounding (±{fmt(tol, decimals + 1)})"
+        if n_ref is not None:
+            test += ", and some whole counts of n adding to n give each printed part"
+        if abs(s - total_value) > tol:
+            bad_parts = self._impossible_parts(parts, ps, n_ref, rel)
+            detail = f"{shown_sum}, more than rounding allows from {fmt(total_value, total.decimals)}"
+            if bad_parts:
+                detail += "; " + "; ".join(bad_parts.values())
+            return Finding("parts add to total", figures, test, IMPOSSIBLE, detail, culprits=list(bad_parts) or None)
+        if n_ref is None:
+            return Finding("parts add to total", figures, test, CONSISTENT, shown_sum)
+        n = self.integer(n_ref, rel, "n")
+        bad_parts = self._impossible_parts(parts, ps, n_ref, rel)
+        if bad_parts:
+            return Finding(
+                "parts add to total",
+                figures,
+                test,
+                IMPOSSIBLE,
+                f"{shown_sum}, but " + "; ".join(bad_parts.values()),
+                culprits=list(bad_parts),
+            )
+        options = [grim_counts(p, n, percent=True) for p in ps]
+        combos = [c for c in product(*options) if sum(c) == n]
+        if not combos:
+            return Finding(
+                "parts add to total", figures, test, IMPOSSIBLE, f"{shown_sum}, but no counts giving these percentages add to {n}"
+            )
+        counts = " + ".join(str(c) for c in combos[0])
+        return Finding("parts add to total", figures, test, CONSISTENT, f"{shown_sum}; counts {counts} = {n}")
+
+    def _impossible_parts(self, parts: list, ps: list[Printed], n_ref: Any, rel: dict) -> dict[str, str]:
+        if n_ref is None:
+            return {}
+        n = self.integer(n_ref, rel, "n")
+        bad = {}
+        for part, p in zip(parts, ps, strict=True):
+            if not grim_counts(p, n, percent=True):
+                bad[str(part)] = f"{p.text} is no count of {n} ({grim_neighbours(p, n, percent=True)})"
+        return bad
+
+    def count_from_pct(self, rel: dict) -> Finding:
+        p = self.printed(rel["pct"])
+        total = self.integer(rel["total"], rel, "total")
+        count = self.integer(rel["count"], rel, "count")
+        figures = self.ids(rel["pct"], rel["total"], rel["count"])
+        x = Fraction(100 * count, total)
+        test = f"{count}/{total} x 100 rounds to {p.text}"
+        if p.covers(x):
+            return Finding(
+                "percentage of total gives count",
+                figures,
+                test,
+                CONSISTENT,
+                f"{count}/{total} = {fmt(x, p.decimals + 2)}% -> {fmt(x, p.decimals)}",
+            )
+        ks = grim_counts(p, total, percent=True)
+        implied = f"{p.text} of {total} implies {' or '.join(map(str, ks))}" if ks else f"{p.text} is no count of {total}"
+        return Finding(
+            "percentage of total gives count",
+            figures,
+            test,
+            INCONSISTENT,
+            f"{count}/{total} = {fmt(x, p.decimals + 2)}%, not {p.text}; {implied}",
+        )
+
+    def group_sizes(self, rel: dict) -> Finding:
+        g = self.integer(rel["groups"], rel, "groups")
+        sizes = self.printed(rel["sizes"])
+        if sizes.range is None:
+            raise InputError(self.file, f"relation {rel['id']!r}: 'sizes' is not a range like 9-12", found=self.show(rel["sizes"]))
+        lo, hi = sizes.range
+        total = self.integer(rel["total"], rel, "total")
+        figures = self.ids(rel["groups"], rel["sizes"], rel["total"])
+        test = f"{g} groups of {lo}-{hi} hold between {g * lo} and {g * hi} people, which must include {total}"
+        if g * lo <= total <= g * hi:
+            return Finding("group sizes", figures, test, CONSISTENT, f"{g} x {lo} = {g * lo} <= {total} <= {g} x {hi} = {g * hi}")
+        if total < g * lo:
+            detail = f"{g} groups of at least {lo} need {g} x {lo} = {g * lo} participants, more than the {total} who took part"
+        else:
+            detail = f"{g} groups of at most {hi} hold {g} x {hi} = {g * hi} participants, fewer than the {total} who took part"
+        return Finding("group sizes", figures, test, IMPOSSIBLE, detail)
+
+    def at_most(self, rel: dict) -> Finding:
+        left = self.number(rel["left"], rel, "left")
+        rights = rel["right"] if isinstance(rel["right"], list) else [rel["right"]]
+        bound = Fraction(1)
+        for r in rights:
+            bound *= self.number(r, rel, "right")
+        figures = self.ids(rel["left"], rel["right"])
+        shown = " x ".join(self.show(r) for r in rights)
+        test = f"{self.show(rel['left'])} <= {shown}"
+        ok = left <= bound
+        detail = f"{fmt(left, 0)} {'<=' if ok else '>'} {fmt(bound, 0)}"
+        return Finding("at most", figures, test, CONSISTENT if ok else IMPOSSIBLE, detail)
+
+    def scale_range(self, rel: dict) -> Finding:
+        k = self.integer(rel["k_items"], rel, "k_items")
+        lo, hi = self.number(rel["item_min"], rel, "item_min"), self.number(rel["item_max"], rel, "item_max")
+        rmin, rmax = self.number(rel["range_min"], rel, "range_min"), self.number(rel["range_max"], rel, "range_max")
+        figures = self.ids(rel["k_items"], rel["item_min"], rel["item_max"], rel["range_min"], rel["range_max"])
+        test = f"range = k_items x item score range ({k} x [{fmt(lo, 0)}, {fmt(hi, 0)}])"
+        want = (k * lo, k * hi)
+        detail = f"{k} x {fmt(lo, 0)} = {fmt(want[0], 0)}, {k} x {fmt(hi, 0)} = {fmt(want[1], 0)}; printed {fmt(rmin, 0)}/{fmt(rmax, 0)}"
+        return Finding("scale range", figures, test, CONSISTENT if want == (rmin, rmax) else INCONSISTENT, detail)
+
+    def within_range(self, rel: dict) -> Finding:
+        x = self.number(rel["figure"], rel, "figure")
+        lo, hi = self.number(rel["min"], rel, "min"), self.number(rel["max"], rel, "max")
+        figures = self.ids(rel["figure"], rel["min"], rel["max"])
+        ok = lo <= x <= hi
+        return Finding(
+            "within possible range",
+            figures,
+            f"{fmt(lo, 0)} <= {self.figs.text(rel['figure'])} <= {fmt(hi, 0)}",
+            CONSISTENT if ok else IMPOSSIBLE,
+            "inside the possible range" if ok else "outside the possible range",
+            culprits=[rel["figure"]],
+        )
+
+    def same_quantity(self, rel: dict) -> Finding:
+        return same_quantity_finding(self.figs, rel["figures"], rel.get("statement"))
+
+    def median_mode(self, rel: dict) -> Finding:
+        med, mode = self.figs.text(rel["median"]), self.figs.text(rel["mode"])
+        p = self.printed(rel["pct"])
+        figures = self.ids(rel["median"], rel["mode"], rel["pct"])
+        for label in (med, mode):
+            if label.casefold() not in self.likert:
+                raise InputError(
+                    self.file, f"relation {rel['id']!r}: label is not on the Likert scale", found=label, expected=one_of(self.likert)
+                )
+        if p.value is None:
+            raise InputError(self.file, f"relation {rel['id']!r}: 'pct' is not a number", found=p.text)
+        k = len(self.likert)
+        extreme = med.casefold() in (self.likert[0], self.likert[-1])
+        test = "a median at an end of the scale needs more than half the answers there; more than half in the mode forces median = mode"
+        lo_pct, hi_pct = p.value - p.half, p.value + p.half
+        if hi_pct < Fraction(100, k):
+            return Finding(
+                "median vs modal %",
+                figures,
+                test,
+                IMPOSSIBLE,
+                f"a modal category of {k} holds at least {fmt(Fraction(100, k), 1)}%, not {p.text}",
+            )
+        if med.casefold() == mode.casefold():
+            if not extreme:
+                return Finding(
+                    "median vs modal %", figures, test, CONSISTENT, f"median = mode = {med} (not an end category), {p.text}% there"
+                )
+            if lo_pct > 50:
+                return Finding("median vs modal %", figures, test, CONSISTENT, f"median {med} with {p.text}% > 50% in that category")
+            if hi_pct < 50:
+                return Finding(
+                    "median vs modal %",
+                    figures,
+                    test,
+                    IMPOSSIBLE,
+                    f"median {med!r} is the end of the scale, so more than half the answers must be {med!r}, but only {p.text}% are",
+                    culprits=[rel["median"]],
+                )
+            return Finding(
+                "median vs modal %",
+                figures,
+                test,
+                AMBIGUOUS,
+                f"exactly half ({p.text}%) in {med!r}: the median lies between two categories",
+            )
+        if lo_pct > 50:
+            return Finding(
+                "median vs modal %",
+                figures,
+                test,
+                IMPOSSIBLE,
+                f"{p.text}% > 50% answered {mode!r}, so the median must be {mode!r}, not {med!r}",
+            )
+        if extreme:
+            return Finding(
+                "median vs modal %",
+                figures,
+                test,
+                IMPOSSIBLE,
+                f"median {med!r} needs more than half the answers there, which would make it the mode, not {mode!r}",
+            )
+        return Finding("median vs modal %", figures, test, CONSISTENT, f"median {med}, mode {mode} with {p.text}%")
+
+    def majority_claim(self, rel: dict) -> Finding:
+        p = self.printed(rel["figure"])
+        if p.value is None:
+            raise InputError(self.file, f"relation {rel['id']!r}: 'figure' is not a number", found=p.text)
+        test = f'"{rel["wording"]}" needs more than 50%'
+        if p.value - p.half > 50:
+            return Finding("majority wording", [rel["figure"]], test, CONSISTENT, f"{p.text} > 50%", culprits=[])
+        if p.value + p.half < 50:
+            return Finding(
+                "majority wording",
+                [rel["figure"]],
+                test,
+                INCONSISTENT,
+                f'"{rel["wording"]}" is said of {p.text}, a minority of respondents',
+                culprits=[],
+            )
+        return Finding("majority wording", [rel["figure"]], test, AMBIGUOUS, f"{p.text} is about half", culprits=[])
+
+    def bands(self, rel: dict) -> Finding:
+        defs = rel["definitions"]
+        figures = self.ids(*[d.get("figures", []) for d in defs])
+        bounds = [b[key] for d in defs for b in d["bands"] for key in ("min", "max") if b.get(key) is not None]
+        lo, hi = int(min(bounds)) - 1, int(max(bounds)) + 1
+
+        def band(d: dict, age: int) -> str | None:
+            for b in d["bands"]:
+                if (b.get("min") is None or age >= b["min"]) and (b.get("max") is None or age <= b["max"]):
+                    return str(b["label"])
+            return None
+
+        def index(d: dict, age: int) -> int | None:
+            lab = band(d, age)
+            return None if lab is None else [str(b["label"]) for b in d["bands"]].index(lab)
+
+        clashes = []
+        for age in range(lo, hi + 1):
+            placed = [(d.get("source", f"definition {i + 1}"), band(d, age), index(d, age)) for i, d in enumerate(defs)]
+            idx = {p[2] for p in placed if p[2] is not None}
+            if len(idx) > 1:
+                clashes.append((age, placed))
+        labels = "; ".join(f"{d.get('source', '?')}: " + " / ".join(str(b["label"]) for b in d["bands"]) for d in defs)
+        test = "every value falls in the corresponding band under each definition"
+        if not clashes:
+            return Finding("category definitions", figures, test, CONSISTENT, labels)
+        ages = [a for a, _ in clashes]
+        age, placed = clashes[0]
+        where = ", ".join(f"{lab!r} ({src})" for src, lab, _ in placed if lab is not None)
+        span = f"{ages[0]}" if len(ages) == 1 else f"{ages[0]}-{ages[-1]}"
+        return Finding("category definitions", figures, test, INCONSISTENT, f"{labels}; age {span} falls in {where}")
+
+    def ambiguity(self, rel: dict) -> Finding:
+        figures = self.ids(rel.get("figures", []))
+        return Finding("ambiguity", figures, "read by hand", AMBIGUOUS, " ".join(str(rel["detail"]).split()))
+
+
+# --------------------------------------------------------------------------- cross-location agreement
+def same_quantity_finding(figs: Figures, ids: Sequence[str], statement: str | None = None) -> Finding:
+    """Do figures printed in several places agree, up to their printed precision?"""
+    ps = {fid: figs.printed(fid) for fid in ids}
+    test = "the same quantity printed in several places agrees within rounding (and with a whole count of n where n is known)"
+    listed = ", ".join(f"{fid} = {p.text}" for fid, p in ps.items())
+    if not all(p.is_number for p in ps.values()):
+        texts = {" ".join(p.text.casefold().split()) for p in ps.values()}
+        ok = len(texts) == 1
+        return Finding("cross-location agreement", list(ids), test, CONSISTENT if ok else INCONSISTENT, listed)
+    signs = {fid: (p.value > 0) - (p.value < 0) for fid, p in ps.items() if p.value}
+    if len(set(signs.values())) > 1:
+        pos = [f for f, s in signs.items() if s > 0]
+        neg = [f for f, s in signs.items() if s < 0]
+        minority = pos if len(pos) < len(neg) else neg if len(neg) < len(pos) else []
+        culprits = set(minority) | _grim_failures(figs, ids)
+        detail = f"{listed}: the values differ in sign"
+        return Finding("cross-location agreement", list(ids), test, INCONSISTENT, detail, culprits=sorted(culprits) or None)
+    lo = max(p.value - p.half for p in ps.values())
+    hi = min(p.value + p.half for p in ps.values())
+    if lo > hi:
+        culprits = _grim_failures(figs, ids)
+        return Finding(
+            "cross-location agreement",
+            list(ids),
+            test,
+            INCONSISTENT,
+            f"{listed}: no value rounds to all of them",
+            culprits=sorted(culprits) or None,
+        )
+    ns = {figs.n(fid) for fid in ids}
+    if len(ns) == 1 and None not in ns:
+        n = ns.pop()
+        percent = all(figs.rows[f]["kind"] == "pct" for f in ids)
+        if all(figs.rows[f]["kind"] in ("pct", "mean") for f in ids) and (percent or all(figs.rows[f]["kind"] == "mean" for f in ids)):
+            common = set.intersection(*(set(grim_counts(p, n, percent=percent)) for p in ps.values()))
+            if not common:
+                culprits = _grim_failures(figs, ids)
+                return Finding(
+                    "cross-location agreement",
+                    list(ids),
+                    test,
+                    INCONSISTENT,
+                    f"{listed}: the printed values differ and no whole count of n={n} rounds to all of them",
+                    culprits=sorted(culprits) or None,
+                )
+    same = len({p.value for p in ps.values()}) == 1
+    return Finding(
+        "cross-location agreement", list(ids), test, CONSISTENT, listed + ("" if same else " (differ only in printed precision)")
+    )
+
+
+def _grim_failures(figs: Figures, ids: Iterable[str]) -> set[str]:
+    bad = set()
+    for fid in ids:
+        n, kind = figs.n(fid), figs.rows[fid]["kind"]
+        p = figs.printed(fid)
+        if n and p.is_number and kind in ("pct", "mean") and not grim_counts(p, n, percent=kind == "pct"):
+            bad.add(fid)
+    return bad
+
+
+def same_as_groups(figs: Figures) -> list[list[str]]:
+    """Groups of figures linked (transitively) by same_as, in table order."""
+    parent: dict[str, str] = {}
+
+    def root(x: str) -> str:
+        while parent.get(x, x) != x:
+            x = parent[x]
+        return x
+
+    for fid, r in figs.rows.items():
+        if r["same_as"]:
+            parent[root(fid)] = root(r["same_as"])
+    groups: dict[str, list[str]] = {}
+    for fid in figs.rows:
+        groups.setdefault(root(fid), []).append(fid)
+    return [g for g in groups.values() if len(g) > 1]
+
+
+# --------------------------------------------------------------------------- generator records
+def same_printed(a: str, b: str) -> bool:
+    """Whether two printed values are the same figure ('72.8' and '72.8%'; labels ignoring case)."""
+    pa, pb = parse_printed(a), parse_printed(b)
+    if pa.is_number or pb.is_number:
+        return (pa.value, pa.decimals) == (pb.value, pb.decimals)
+    if pa.range or pb.range:
+        return pa.range == pb.range
+    return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
+
+
+def record_findings(figs: Figures, records: Sequence[dict]) -> list[Finding]:
+    out = []
+    for rec in records:
+        file = rec.get("_file", "generator record")
+        gen = rec.get("generator", "generator")
+        seed = rec.get("seed")
+        for entry in rec.get("unreachable", []) or []:
+            fid = entry.get("figure")
+            if fid not in figs:
+                raise InputError(file, "unreachable entry names a figure that is not in the figures table", found=fid)
+            published = str(entry.get("published", figs.text(fid)))
+            detail = f"{gen}{f' (seed {seed})' if seed is not None else ''} reached {entry.get('achieved', '?')}"
+            if entry.get("reason"):
+                detail += f": {entry['reason']}"
+            if not same_printed(published, figs.text(fid)):
+                detail += f" [record quotes {published!r}, the figures table {figs.text(fid)!r}]"
+            out.append(
+                Finding(
+                    "generator record",
+                    [fid],
+                    "the synthetic study reproduces the published value",
+                    UNREACHABLE,
+                    detail,
+                    published=published,
+                )
+            )
+    return out
+
+
+# --------------------------------------------------------------------------- the audit
+def audit_findings(
+    figures: pd.DataFrame, relations: dict | None, generator_records: Sequence[dict] = (), *, relations_file: Any = None
+) -> list[Finding]:
+    figs = Figures(validate_figures(figures))
+    relations = relations or {"relations": []}
+    rels = validate_relations(relations, figs, relations_file) if relations.get("relations") else []
+    checker = RelationChecker(figs, relations.get("likert_scale") or DEFAULT_LIKERT, relations_file)
+    findings = check_grim(figs)
+    explicit_groups = []
+    for rel in rels:
+        f = checker.run(rel)
+        f.test = f"{f.test} [relation {rel['id']}: {' '.join(str(rel['statement']).split())}]"
+        findings.append(f)
+        if rel["kind"] == "same_quantity":
+            explicit_groups.append(frozenset(rel["figures"]))
+    for group in same_as_groups(figs):
+        if frozenset(group) not in explicit_groups:
+            findings.append(same_quantity_finding(figs, group))
+    findings.extend(record_findings(figs, generator_records))
+    return findings
+
+
+def _row(f: Finding, figs: Figures) -> dict:
+    locs = list(dict.fromkeys(figs.location(x) for x in f.figures))
+    published = f.published if f.published is not None else "; ".join(figs.text(x) for x in f.figures)
+    return {
+        "check": f.check,
+        "figures": "; ".join(f.figures),
+        "location": "; ".join(locs),
+        "published": published,
+        "test": f.test,
+        "verdict": f.verdict,
+        "detail": f.detail,
+    }
+
+
+def audit(
+    figures: pd.DataFrame, relations: dict | None, generator_records: Sequence[dict] = (), *, relations_file: Any = None
+) -> pd.DataFrame:
+    """The consistency audit: one row per check, columns ``AUDIT_COLUMNS``."""
+    figs = Figures(validate_figures(figures))
+    findings = audit_findings(figures, relations, generator_records, relations_file=relations_file)
+    return pd.DataFrame([_row(f, figs) for f in findings], columns=AUDIT_COLUMNS)
+
+
+def figure_notes(figures: pd.DataFrame, relations: dict | None = None) -> dict[str, list[str]]:
+    """Per figure, the audit's reasons a published value cannot (or may not) be reproduced."""
+    notes: dict[str, list[str]] = {}
+    for f in audit_findings(figures, relations, ()):
+        if f.verdict in (IMPOSSIBLE, INCONSISTENT, AMBIGUOUS):
+            for fid in f.blamed():
+                notes.setdefault(fid, []).append(f"{f.verdict} ({f.check}): {f.detail}")
+    return notes
+
+
+# --------------------------------------------------------------------------- Snakemake entry
+def _paths(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str | Path):
+        return [str(value)]
+    return [str(v) for v in value]
+
+
+def main(smk: Any) -> None:
+    figures = load_figures(smk.input.figures)
+    relations = load_relations(smk.input.relations)
+    records = [load_record(p) for p in _paths(getattr(smk.input, "records", None))]
+    write_csv(audit(figures, relations, records, relations_file=smk.input.relations), smk.output[0])
+
+
+if "snakemake" in globals():
+    run_rule(snakemake, main)  # type: ignore[name-defined]  # noqa: F821
