@@ -14,7 +14,9 @@ configfile: "config.yaml"
 sys.path.insert(0, f"{workflow.basedir}/scripts")
 from config_check import check_config_or_exit
 
-check_config_or_exit(config, file=workflow.configfiles[-1] if workflow.configfiles else "config.yaml")
+check_config_or_exit(
+    config, file=workflow.configfiles[-1] if workflow.configfiles else "config.yaml"
+)
 
 
 validate(config, "workflow/schemas/config.schema.yaml")
@@ -24,9 +26,14 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/anonymise.smk"
 include: "workflow/rules/score.smk"
 include: "workflow/rules/statistics.smk"
+include: "workflow/rules/themes.smk"
+include: "workflow/rules/reproduce.smk"
+include: "workflow/rules/figures.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:
+    default_target: True
     input:
         rules.anonymise_survey.output,
         rules.score.output,
@@ -34,4 +41,7 @@ rule all:
         rules.reliability.output,
         rules.fisher_tests.output,
         rules.scale_group_tests.output,
-    default_target: True
+        rules.anonymise_freetext.output,
+        rules.themes.output,
+        rules.reproduction_check.output,
+        rules.consistency_audit.output,

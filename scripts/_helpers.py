@@ -333,6 +333,16 @@ def sha256_file(path: str | os.PathLike) -> str:
     return h.hexdigest()
 
 
+def hash_inputs(paths: Iterable[str | os.PathLike]) -> dict[str, str]:
+    """SHA-256 of each file; a folder contributes each file below it (sorted)."""
+    out: dict[str, str] = {}
+    for p in map(Path, paths):
+        files = sorted(f for f in p.rglob("*") if f.is_file()) if p.is_dir() else [p]
+        for f in files:
+            out[str(f)] = sha256_file(f)
+    return out
+
+
 # --------------------------------------------------------------------------- Snakemake entry
 def setup_logging(logfile: str | os.PathLike | None) -> None:
     """Log to the rule's log file (and nowhere else). Messages hold counts, never values."""

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from _helpers import InputError, normalise_header, one_of, read_csv_input, run_rule, write_csv, write_json
+from _helpers import InputError, hash_inputs, normalise_header, one_of, read_csv_input, run_rule, write_csv, write_json
 from instrument import Instrument, load_instrument
 
 REPO = Path(__file__).resolve().parent.parent
@@ -399,6 +399,7 @@ def main(smk) -> None:
     write_json(smk.output.sample, sample)
     write_json(smk.output.log, log)
     write_json(smk.output.k_anonymity, kanon)
+    write_json(smk.output.hashes, hash_inputs([smk.input.survey, smk.input.roster]))
 
 
 if "snakemake" in globals():

@@ -1,12 +1,19 @@
 """Run the whole pipeline (what `make report` calls): Snakemake, quietly, with errors for people.
 
-Snakemake wraps a failing job in many lines of its own. This runs it with its per-job
-chatter turned off, passes its output through, and, if the run fails, ends with the
-one-line error(s) the stages raised (the lines that start with "ERROR "), so the last thing
-on the screen says which file, row or column, what was found and what was expected.
-Any arguments are passed to Snakemake (e.g. `--cores 2`, `--configfile other.yaml`).
+* Snakemake wraps a failing job in many lines of its own. This runs it with its per-job
+  chatter off, passes its output through, and, if the run fails, ends with the one-line
+  error(s) the stages raised (lines that start with "ERROR "): which file, row or column,
+  what was found and what was expected.
+* Resumable: jobs whose outputs a killed run left incomplete are rerun
+  (``--rerun-incomplete``). Snakemake's directory lock carries no process id, so a run killed
+  with SIGKILL would leave a lock that blocks every later run; this wrapper records the process
+  id of the Snakemake process that holds the lock and, when that process is gone, clears the
+  stale lock first.
+
+Any arguments are passed to Snakemake (e.g. ``--cores 2``, ``--configfile other.yaml``).
 """
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,25 +21,57 @@ from pathlib import Path
 from _helpers import ERROR_PREFIX
 
 ROOT = Path(__file__).resolve().parent.parent
+PID_FILE = ROOT / ".snakemake" / "ripls-pipeline.pid"
 
 
 def snakemake_command(args: list[str]) -> list[str]:
     exe = Path(sys.executable).with_name("snakemake")
     base = [str(exe)] if exe.exists() else [sys.executable, "-m", "snakemake"]
-    return [*base, "--quiet", "rules", "host", *args]
+    return [*base, "--quiet", "rules", "host", "--rerun-incomplete", *args]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clear_stale_lock(args: list[str]) -> bool:
+    """If the run that wrote PID_FILE is dead, unlock the working directory. True if cleared."""
+    try:
+        pid = int(PID_FILE.read_text().strip())
+    except (OSError, ValueError):
+        return False
+    if _alive(pid):
+        return False
+    subprocess.run([*snakemake_command(args), "--unlock"], cwd=ROOT, capture_output=True, check=False)
+    PID_FILE.unlink(missing_ok=True)
+    return True
 
 
 def run(args: list[str]) -> int:
+    if clear_stale_lock(args):
+        sys.stderr.write("A previous run was killed; its lock was cleared and its incomplete outputs will be rebuilt.\n")
+    PID_FILE.parent.mkdir(parents=True, exist_ok=True)
     proc = subprocess.Popen(snakemake_command(args), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
+    PID_FILE.write_text(str(proc.pid))  # the process that holds Snakemake's lock
     errors: list[str] = []
     assert proc.stdout is not None
-    for line in proc.stdout:
-        if line.startswith(f"{ERROR_PREFIX} "):
-            if line.rstrip() not in errors:
-                errors.append(line.rstrip())
-            continue  # repeated at the end, once
-        sys.stderr.write(line)
-    code = proc.wait()
+    try:
+        for line in proc.stdout:
+            if line.startswith(f"{ERROR_PREFIX} "):
+                if line.rstrip() not in errors:
+                    errors.append(line.rstrip())
+                continue  # repeated at the end, once
+            sys.stderr.write(line)
+        code = proc.wait()
+    except KeyboardInterrupt:  # Snakemake got the same SIGINT and shuts down cleanly
+        code = proc.wait()
+    PID_FILE.unlink(missing_ok=True)
     if code != 0:
         if not errors:
             errors.append(f"{ERROR_PREFIX} the pipeline failed: see the messages above and the logs in results/logs/")

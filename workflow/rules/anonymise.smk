@@ -11,6 +11,11 @@ rule anonymise_survey:
         sample="results/anonymised/sample.json",
         log="results/anonymised/anonymisation_log.json",
         k_anonymity="results/anonymised/k_anonymity.json",
+        hashes="results/anonymised/raw_input_hashes_survey.json",
+    log:
+        "results/logs/anonymise_survey.log",
+    conda:
+        "../../environment.yml"
     params:
         settings=settings(
             "study",
@@ -22,9 +27,40 @@ rule anonymise_survey:
             "demographics",
             "k_anonymity",
         ),
-    log:
-        "results/logs/anonymise_survey.log",
-    conda:
-        "../../environment.yml"
     script:
         "../../scripts/anonymise.py"
+
+
+rule anonymise_freetext:
+    input:
+        roster=config["inputs"]["roster"],
+        facilitators=config["inputs"]["facilitators"],
+        flipchart=config["inputs"]["flipchart"],
+        transcripts=config["inputs"]["transcripts"],
+        coded_export=config["inputs"]["coded_export"],
+    output:
+        notes="results/anonymised/flipchart_notes.csv",
+        transcripts=directory("results/anonymised/transcripts"),
+        segments="results/anonymised/coded_segments.csv",
+        codebook="results/anonymised/codebook.csv",
+        log="results/anonymised/redaction_log.csv",
+        hashes="results/anonymised/raw_input_hashes_freetext.json",
+        restricted_key=(
+            ["restricted/redaction_key.csv"] if config["redaction"]["keep_key"] else []
+        ),
+    log:
+        "results/logs/anonymise_freetext.log",
+    conda:
+        "../../environment.yml"
+    params:
+        settings=settings(
+            "study",
+            "pseudonymisation",
+            "roster",
+            "survey",
+            "qualitative",
+            "redaction",
+        ),
+        keep_key=config["redaction"]["keep_key"],
+    script:
+        "../../scripts/anonymise_text.py"

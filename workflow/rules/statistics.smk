@@ -7,13 +7,13 @@ rule table1:
         sample=rules.anonymise_survey.output.sample,
     output:
         "results/tables/table1_demographics.csv",
-    params:
-        demographics=config["demographics"],
-        order=config["analysis"]["table1"],
     log:
         "results/logs/table1.log",
     conda:
         "../../environment.yml"
+    params:
+        demographics=config["demographics"],
+        order=config["analysis"]["table1"],
     script:
         "../../scripts/tables.py"
 
@@ -28,14 +28,14 @@ rule reliability:
         table2="results/tables/table2_subscales.csv",
         item_statistics="results/tables/item_statistics.csv",
         table3="results/tables/table3_top_items.csv",
-    params:
-        ci_level=config["analysis"]["ci_level"],
-        alpha_missing=config["analysis"]["alpha_missing"],
-        per_subscale=config["analysis"]["table3"]["per_subscale"],
     log:
         "results/logs/reliability.log",
     conda:
         "../../environment.yml"
+    params:
+        ci_level=config["analysis"]["ci_level"],
+        alpha_missing=config["analysis"]["alpha_missing"],
+        per_subscale=config["analysis"]["table3"]["per_subscale"],
     script:
         "../../scripts/reliability.py"
 
@@ -46,16 +46,16 @@ rule fisher_tests:
         instrument=config["instrument"],
     output:
         "results/tables/fisher_tests.csv",
+    log:
+        "results/logs/fisher_tests.log",
+    conda:
+        "../../environment.yml"
     params:
         demographics=config["demographics"],
         groupings=config["analysis"]["fisher_groupings"],
         collapse=config["analysis"]["collapse"],
         family=config["analysis"]["fisher_family"],
         ci_level=config["analysis"]["ci_level"],
-    log:
-        "results/logs/fisher_tests.log",
-    conda:
-        "../../environment.yml"
     script:
         "../../scripts/inference.py"
 
@@ -66,13 +66,13 @@ rule scale_group_tests:
         instrument=config["instrument"],
     output:
         "results/tables/scale_group_tests.csv",
-    params:
-        demographics=config["demographics"],
-        groupings=config["analysis"]["scale_test_groupings"],
-        exact_max_n=config["analysis"]["exact_mwu_max_n"],
     log:
         "results/logs/scale_group_tests.log",
     conda:
         "../../environment.yml"
+    params:
+        demographics=config["demographics"],
+        groupings=config["analysis"]["scale_test_groupings"],
+        exact_max_n=config["analysis"]["exact_mwu_max_n"],
     script:
         "../../scripts/inference.py"

@@ -1,0 +1,163 @@
+"""End to end: the whole pipeline on the synthetic study reproduces the paper's tables.
+
+The expected values are the paper's (Hean et al. 2015, Tables 1-3 and text), except where
+no data set can give the printed figure: those are asserted to be findings of the
+consistency audit instead.
+"""
+
+import re
+
+import pandas as pd
+import pytest
+from _support import pdf_text
+
+pytestmark = pytest.mark.pipeline
+
+# Table 2 as published (mean, n, alpha); the insularity mean is printed -4.03 in Table 2
+# but -4.02 in the text, and only -4.02 is possible with n = 44 (GRIM).
+TABLE2 = {"shared_learning": ("17.81", 43, "0.88"), "insularity": ("-4.02", 44, "0.69"), "person_centredness": ("6.07", 43, "0.86")}
+# Table 3 as published: item -> (median, mode, % in modal category)
+TABLE3 = {
+    2: ("Strongly agree", "Strongly agree", "75.0"),
+    4: ("Strongly agree", "Strongly agree", "61.4"),
+    3: ("Strongly agree", "Strongly agree", "56.8"),
+    12: ("Strongly disagree", "Strongly disagree", "59.1"),
+    20: ("Disagree", "Disagree", "59.1"),
+    21: ("Disagree", "Disagree", "47.7"),
+    28: ("Strongly agree", "Strongly agree", "61.4"),
+    29: ("Agree", "Strongly agree", "45.5"),  # printed median "Strongly agree" is impossible with 45.5% there
+    25: ("Agree", "Agree", "59.1"),
+}
+# Table 1 as published, where integer counts of 44 can give it (72.8 / 27.2 / 2.2 cannot).
+TABLE1 = {
+    ("org_type", "MHS"): "52.3",
+    ("org_type", "CJS"): "45.5",
+    ("org_type", "non-response"): "2.3",
+    ("sector", "public"): "88.6",
+    ("sector", "not public"): "11.4",
+    ("managerial", "yes"): "40.9",
+    ("managerial", "no"): "45.5",
+    ("managerial", "non-response"): "13.6",
+    ("county", "H"): "45.5",
+    ("county", "D"): "29.5",
+    ("county", "non-response"): "25.0",
+    ("age_band", "<40"): "72.7",
+    ("age_band", "40 and over"): "27.3",
+    ("gender", "female"): "68.2",
+    ("gender", "male"): "31.8",
+}
+
+
+def table(run, name, **kw):
+    return pd.read_csv(run / "results" / "tables" / name, **kw)
+
+
+def test_table2_rounds_to_published(pipeline_run):
+    t2 = table(pipeline_run, "table2_subscales.csv").set_index("subscale")
+    for sub, (mean, n, alpha) in TABLE2.items():
+        assert f"{t2.loc[sub, 'mean']:.2f}" == mean, sub
+        assert t2.loc[sub, "n_scored"] == n, sub
+        assert f"{t2.loc[sub, 'alpha']:.2f}" == alpha, sub
+    assert t2.loc["shared_learning", ["k_items", "range_min", "range_max"]].tolist() == [14, -28, 28]
+    assert t2.loc["insularity", ["k_items", "range_min", "range_max"]].tolist() == [5, -10, 10]
+    assert (t2["alpha_ci_low"] < t2["alpha"]).all() and (t2["alpha"] < t2["alpha_ci_high"]).all()
+
+
+def test_table3_is_the_published_table(pipeline_run):
+    t3 = table(pipeline_run, "table3_top_items.csv")
+    assert t3["item"].tolist() == list(TABLE3), "the selection rule picks the paper's items in the paper's order"
+    for rec in t3.to_dict("records"):
+        median, mode, pct = TABLE3[rec["item"]]
+        assert (rec["median_label"], rec["mode_label"], f"{rec['modal_pct']:.1f}") == (median, mode, pct), rec["item"]
+        assert rec["n"] == 44
+
+
+def test_table1_and_response_rate(pipeline_run):
+    t1 = table(pipeline_run, "table1_demographics.csv", keep_default_na=False)
+    got = {(r["variable"], r["level"]): f"{float(r['pct']):.1f}" for r in t1.to_dict("records")}
+    for key, pct in TABLE1.items():
+        assert got[key] == pct, key
+    assert got[("response", "responded")] == "84.6"
+    assert set(t1.loc[t1["variable"] != "response", "denominator"].astype(int)) == {44}
+
+
+def test_no_significant_demographic_difference(pipeline_run):
+    fisher = table(pipeline_run, "fisher_tests.csv")
+    assert len(fisher) == 24 * 5
+    assert fisher["p_holm"].min() >= 0.05
+    assert ((fisher["n"] + fisher["n_excluded"]) == 44).all()
+    scale = table(pipeline_run, "scale_group_tests.csv")
+    assert len(scale) == 3 * 6
+    assert scale["mwu_p"].min() >= 0.05 and scale["welch_p"].min() >= 0.05
+
+
+def test_theme_tables(pipeline_run):
+    t4 = table(pipeline_run, "table4_flipchart_themes.csv", keep_default_na=False)
+    assert set(t4.loc[t4["sheet"] == "expectation", "denominator"]) == {75}
+    themes = t4[(t4["sub_theme"] == "") & (t4["theme"] != "(no theme)")]
+    assert {"Network and build relationships", "Share good practice"} <= set(themes["theme"])
+    sizes = table(pipeline_run, "focus_group_sizes.csv")
+    assert len(sizes) == 6 and sizes["n_participants"].sum() == 52
+    fg = table(pipeline_run, "focus_group_themes.csv", keep_default_na=False)
+    assert set(fg.loc[fg["sub_theme"] == "", "theme"]) == {"Content of training", "Modes of delivery", "Constraints"}
+    groups = [c for c in fg.columns if c.startswith("Focus group")]
+    assert len(groups) == 6
+    assert (fg[groups].sum(axis=1) == fg["total"]).all()
+    assert ((fg[groups] > 0).sum(axis=1) == fg["n_groups"]).all()
+
+
+def test_reproduction_check_and_audit(pipeline_run):
+    checks = pd.read_csv(pipeline_run / "results" / "reproduction" / "checks.csv", dtype=str, keep_default_na=False).set_index("figure")
+    audit = pd.read_csv(pipeline_run / "results" / "reproduction" / "consistency_audit.csv", dtype=str, keep_default_na=False)
+    impossible = " ".join(audit.loc[audit["verdict"] == "impossible", "figures"])
+    figures = pd.read_csv(pipeline_run / "data" / "published" / "hean2015_figures.csv", dtype=str, keep_default_na=False)
+    t23 = figures[figures["location"].isin(["table2", "table3"]) & (figures["compute"] != "")]["figure"]
+    assert len(t23) > 30
+    for fig in t23:
+        if fig in {"t2_insularity_mean", "t3_item29_median"}:
+            assert checks.loc[fig, "status"] == "differs"
+            assert fig in impossible, f"{fig} should be an impossible figure in the audit"
+        else:
+            assert checks.loc[fig, "status"] == "reproduced", (fig, checks.loc[fig].to_dict())
+    assert checks.loc["t2_insularity_mean", "computed"] == "-4.02"
+    grim = audit[audit["figures"].str.contains("t2_insularity_mean") & (audit["verdict"] == "impossible")]
+    assert grim["test"].str.contains("GRIM", case=False).any()
+
+
+def test_html_report_has_the_tables_and_nothing_external(pipeline_run):
+    html = (pipeline_run / "results" / "report" / "report.html").read_text(encoding="utf-8")
+    for title in ("Table 1", "Table 2", "Table 3", "Table 4"):
+        assert title in html
+    for value in ("52.3%", "17.81", "-4.02", "6.07", "0.88", "0.69", "0.86", "75.0", "61.4", "56.8", "47.7", "45.5"):
+        assert value in html, value
+    assert "Network and build relationships" in html
+    assert "published -4.03" in html, "the differing published value is shown beside the computed one"
+    assert "Synthetic data" in html
+    urls = re.findall(r"""(?:src|href)\s*=\s*["']([^"']+)["']""", html)
+    external = [u for u in urls if re.match(r"^(https?:)?//", u)]
+    assert external == []
+    assert "mathjax" not in html.lower()
+
+
+def test_pdf_has_text_on_every_page(pipeline_run):
+    pages = pdf_text(pipeline_run / "results" / "report" / "report.pdf")
+    assert len(pages) >= 5
+    empty = [i + 1 for i, t in enumerate(pages) if len(t.strip()) < 20]
+    assert empty == []
+    text = " ".join(pages)
+    assert "17.81" in text and "Table 4" in text
+
+
+def test_report_states_its_renderer_and_provenance(pipeline_run):
+    import json
+
+    prov = json.loads((pipeline_run / "results" / "report" / "provenance.json").read_text())
+    assert prov["versions"]["renderer"]["name"] in {"quarto", "pandoc + typst"}
+    assert prov["built"]["source"] == "SOURCE_DATE_EPOCH"
+    assert len(prov["git"]["commit"]) == 40
+    raw = [p for p in prov["inputs"] if p.startswith("data/synthetic/")]
+    assert any(p.endswith("survey_export.csv") for p in raw) and any("transcripts" in p for p in raw)
+    assert all(re.fullmatch(r"[0-9a-f]{64}", h) for h in prov["inputs"].values())
+    html = (pipeline_run / "results" / "report" / "report.html").read_text(encoding="utf-8")
+    assert prov["versions"]["renderer"]["name"].replace("+", "\\+") in html or "pandoc" in html
+    assert prov["git"]["commit"] in html

@@ -1,0 +1,26 @@
+# Figures (PNG and SVG, byte-identical on reruns): Likert items, subscale distributions,
+# flip-chart themes, and the theme x focus-group heatmap.
+
+
+rule figures:
+    input:
+        item_statistics=rules.reliability.output.item_statistics,
+        subscale_scores=rules.score.output.subscale_scores,
+        table4=rules.themes.output.table4,
+        focus_groups=rules.themes.output.focus_groups,
+        instrument=config["instrument"],
+    output:
+        likert_png="results/figures/likert_items.png",
+        likert_svg="results/figures/likert_items.svg",
+        distributions_png="results/figures/subscale_distributions.png",
+        distributions_svg="results/figures/subscale_distributions.svg",
+        flipchart_png="results/figures/flipchart_themes.png",
+        flipchart_svg="results/figures/flipchart_themes.svg",
+        heatmap_png="results/figures/focus_group_heatmap.png",
+        heatmap_svg="results/figures/focus_group_heatmap.svg",
+    log:
+        "results/logs/figures.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../../scripts/figures.py"

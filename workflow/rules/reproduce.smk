@@ -1,0 +1,45 @@
+# The published figures against the results (reproduction check), and against arithmetic
+# and each other (consistency audit).
+
+
+rule reproduction_check:
+    input:
+        figures=config["inputs"]["published"],
+        relations=config["inputs"]["published_relations"],
+        results=[
+            rules.anonymise_survey.output.sample,
+            rules.anonymise_survey.output.questionnaire,
+            rules.anonymise_freetext.output.notes,
+            rules.table1.output[0],
+            rules.reliability.output.table2,
+            rules.reliability.output.item_statistics,
+            rules.reliability.output.table3,
+            rules.themes.output.sizes,
+            rules.themes.output.focus_groups,
+            rules.themes.output.table4,
+        ],
+    output:
+        "results/reproduction/checks.csv",
+    log:
+        "results/logs/reproduction_check.log",
+    conda:
+        "../../environment.yml"
+    params:
+        results_dir="results",
+    script:
+        "../../scripts/reproduce.py"
+
+
+rule consistency_audit:
+    input:
+        figures=config["inputs"]["published"],
+        relations=config["inputs"]["published_relations"],
+        records=config["inputs"]["generator_records"],
+    output:
+        "results/reproduction/consistency_audit.csv",
+    log:
+        "results/logs/consistency_audit.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../../scripts/audit.py"
