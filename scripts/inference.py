@@ -13,7 +13,6 @@ approximation with tie and continuity corrections), the rank-biserial correlatio
 Welch's t-test.
 """
 
-
 import math
 from collections.abc import Mapping, Sequence
 
@@ -226,7 +225,10 @@ def main_fisher(smk) -> None:
 
 def main_scale(smk) -> None:
     instrument = load_instrument(smk.input.instrument)
-    scores = pd.read_csv(smk.input.subscale_scores, dtype={g: "string" for g in smk.params.groupings})
+    # Only blanks are missing: a level such as "NA" or "None" must stay a level.
+    scores = pd.read_csv(
+        smk.input.subscale_scores, dtype={g: "string" for g in smk.params.groupings}, keep_default_na=False, na_values=[""]
+    )
     groupings = grouping_levels(smk.params.demographics, smk.params.groupings)
     df = scale_group_tests(scores, [s.id for s in instrument.subscales], groupings, exact_max_n=smk.params.exact_max_n)
     write_csv(df, smk.output[0])
