@@ -259,7 +259,8 @@ def main(smk) -> None:
         key_rows = [{"name": n, "label": labels[n], "category": "participant"} for n in roster["name"]]
         key_rows += [{"name": n, "label": FACILITATOR, "category": "facilitator"} for n in fac["Full name"]]
         key_rows += [{"name": s, "label": UNLISTED, "category": "unlisted_speaker"} for s in extra]
-        write_csv(pd.DataFrame(key_rows).sort_values("label", kind="stable"), smk.output.restricted_key)
+        (path,) = smk.output.restricted_key  # declared as a list: empty when keep_key is false
+        write_csv(pd.DataFrame(key_rows).sort_values("label", kind="stable"), path)
 
 
 if "snakemake" in globals():

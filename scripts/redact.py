@@ -43,10 +43,18 @@ Design choices
   such words is matched only when every word starts with a capital ("Will", "WILL"), never
   in lower case ("I will", "a mark"). Forms that contain another word ("Will Turner") match
   in any case.
-* **Titled unknown names**: a capitalised word after a title (Dr, Mr, Mrs, Ms, Miss, Mx,
-  Prof, PC, DC, DS, DI, Sgt, Inspector, Judge, ...) that is on no list becomes ``[Person]``
-  ("Mrs Patel" -> "Mrs [Person]"); the title stays. Switch off with
-  ``redact_titled_names=False``.
+* **Titles go with the name**: a title (Dr, Mr, Mrs, Ms, Miss, Mx, Prof, PC, DC, DS, DI,
+  Sgt, Inspector, Judge, ...) right before a matched name is replaced with it
+  ("Dr Okafor" -> "[Participant 07]"): a kept "Prof" would single out the one professor
+  among the facilitators, and "Dr" hints at a profession.
+* **Titled unknown names**: a capitalised word after a title that is on no list becomes
+  ``[Person]`` ("Mrs Patel" -> "[Person]"). Switch off with ``redact_titled_names=False``.
+* **Signatures**: 2-3 capital letters (dots allowed) that end the text after a line break,
+  or a dash ("... - RK", "... - R.K.") are initials: the label of the one person
+  whose initials they are (first + last, or every word), ``[Person]`` if several, and
+  ``[Initials]`` if none. Only at the end of a text, so acronyms in running text (MHS, CPS)
+  are left alone. After a plain space ("... team HS") capitals count as a signature only
+  when they are someone's initials, so a trailing acronym ("... with the CPS") stays.
 * **Places and services**: case-insensitive whole words; a service that starts with "the"
   also matches without it (the article is replaced with it when present); trailing "Ltd",
   "Limited", "plc", "LLP", "CIC" are optional; "St" also matches "St." and "Saint"; "X's"
@@ -101,10 +109,11 @@ __all__ = [
 
 # --------------------------------------------------------------------------- categories
 #: Every category an :class:`Edit` can carry (the redaction log's ``category`` column).
-CATEGORIES = ("participant", "facilitator", "person", "email", "phone", "nhs_number", "postcode", "place", "service")
+CATEGORIES = ("participant", "facilitator", "person", "initials", "email", "phone", "nhs_number", "postcode", "place", "service")
 #: Replacement text of the categories that do not come from a :class:`Person`.
 LABELS = {
     "person": "[Person]",
+    "initials": "[Initials]",
     "email": "[Email]",
     "phone": "[Phone]",
     "nhs_number": "[NHS number]",
@@ -439,6 +448,7 @@ class Redactor:
         self._trie: dict = {}
         # form -> identity (label, category) -> (priority, initial mask)
         owners: dict[tuple[tuple[str, ...], tuple[bool, ...]], dict[tuple[str, str], int]] = {}
+        self._initials: dict[str, set[tuple[str, str]]] = {}
         for p in people:
             if not isinstance(p, Person):
                 raise TypeError("people must be Person objects")
@@ -448,6 +458,8 @@ class Redactor:
                 raise ValueError(f"person category must not be one of the reserved categories {sorted(LABELS)}")
             full, initial_forms, tokens = _name_forms(p.name)
             ident = (p.label, p.category)
+            for ini in _initials_of(p.name):
+                self._initials.setdefault(ini, set()).add(ident)
             for keys in full:
                 self._own(owners, (keys, (False,) * len(keys)), ident, _P_FULL)
             for keys, mask in initial_forms:
@@ -505,6 +517,7 @@ class Redactor:
         for m in _POSTCODE.finditer(text):
             cands.append((_P_POSTCODE, m.start(), m.end(), LABELS["postcode"], "postcode"))
         self._match_words(text, cands)
+        self._signature(text, cands)
         spans = _choose(cands, text)
         pieces: list[str] = []
         edits: list[Edit] = []
@@ -532,7 +545,7 @@ class Redactor:
                 while True:
                     entries = node.get(_END)
                     if entries:
-                        self._emit(text, spans, words, i, j, entries, cands)
+                        self._emit(text, spans, words, i, j, entries, cands, _title_start(text, spans, keys, words, i))
                     if j + 1 >= n:
                         break
                     nxt = node.get(keys[j + 1])
@@ -544,9 +557,12 @@ class Redactor:
                 self._titled_name(text, spans, words, keys, i, cands)
 
     @staticmethod
-    def _emit(text: str, spans: list, words: list[str], i: int, j: int, entries: list[_Entry], cands: list) -> None:
+    def _emit(text: str, spans: list, words: list[str], i: int, j: int, entries: list[_Entry], cands: list, title_start: int) -> None:
         start, end = spans[i][0], spans[j][1]
         for entry in entries:
+            # A title before a name goes with it: "Prof [Facilitator]" would single out the
+            # one professor among the facilitators, and "Dr" hints at a profession.
+            begin = title_start if entry.category not in ("place", "service") else start
             stop = end
             if entry.initials:
                 ok = True
@@ -566,7 +582,22 @@ class Redactor:
                         stop = end + 1
                     elif words[j] in "AI" or (after and after in _APOSTROPHES + "-\u2010\u2011"):
                         continue
-            cands.append((entry.priority, start, stop, entry.label, entry.category))
+            cands.append((entry.priority, begin, stop, entry.label, entry.category))
+
+    def _signature(self, text: str, cands: list) -> None:
+        """Initials that sign a note: the person they fit, [Person] if several, else [Initials]."""
+        m = _SIGNATURE.search(text)
+        if not m:
+            m = _SIGNATURE_AFTER_SPACE.search(text)
+            if not m or m.group(1).replace(".", "") not in self._initials:
+                return
+        ini = m.group(1).replace(".", "")
+        owners = self._initials.get(ini, set())
+        if len(owners) == 1:
+            label, category = next(iter(owners))
+        else:
+            label, category = (LABELS["person"], "person") if owners else (LABELS["initials"], "initials")
+        cands.append((_P_TOKEN, m.start(1), m.end(1), label, category))
 
     @staticmethod
     def _titled_name(text: str, spans: list, words: list[str], keys: list[str], i: int, cands: list) -> None:
@@ -575,14 +606,40 @@ class Redactor:
         gap = text[spans[i][1] : spans[j][0]]
         if not re.fullmatch(rf"\.?{_HSPACE}+|\.", gap):
             return
-        first = j
         while j < n - 1 and keys[j] in _PARTICLES and re.fullmatch(rf"{_HSPACE}+", text[spans[j][1] : spans[j + 1][0]]):
             j += 1  # "Mr de Souza"
         if not (words[j][0].isupper() and words[j].isalpha()) or keys[j] in _TITLES:
             return
         while j + 1 < n and words[j + 1][0].isupper() and re.fullmatch(r"[-\u2010\u2011'’ʼ]", text[spans[j][1] : spans[j + 1][0]]):
             j += 1  # "O'Brien", "Okafor-Reid"
-        cands.append((_P_TITLED, spans[first][0], spans[j][1], LABELS["person"], "person"))
+        cands.append((_P_TITLED, spans[i][0], spans[j][1], LABELS["person"], "person"))
+
+
+def _title_start(text: str, spans: list, keys: list[str], words: list[str], i: int) -> int:
+    """Start of a title ("Dr", "Prof.", "Mrs") right before word i, else the start of word i."""
+    titled = i > 0 and keys[i - 1] in _TITLES and words[i - 1][0].isupper()
+    if titled and re.fullmatch(rf"\.?{_HSPACE}+", text[spans[i - 1][1] : spans[i][0]]):
+        return spans[i - 1][0]
+    return spans[i][0]
+
+
+def _initials_of(name: str) -> set[str]:
+    """Upper-case initials a person may sign with: first + last ("SO"), and every word ("SOR")."""
+    words = [w for w in _WORD.findall(name) if _fold(w) not in _ROSTER_TITLES]
+    letters = [w[0].upper() for w in words if _fold(w) not in _PARTICLES]
+    if len(letters) < 2:
+        return set()
+    parts = [w[0].upper() for w in re.split(r"[\s-]+", " ".join(words)) if w and _fold(w) not in _PARTICLES]
+    return {letters[0] + letters[-1], "".join(letters), "".join(parts)}
+
+
+#: A signature: 2-3 capital letters (dots allowed) ending the text, after a line break or
+#: a dash that follows other text ("... - RK", "...\nAA", "... - R.K."). A text that is only
+#: capitals ("NHS") is content, not a signature.
+_SIGNATURE = re.compile(r"(?<=[\n\-\u2013\u2014~(])[^\S\n]*((?:[A-Z]\.?){2,3})[^\S\n]*\)?\s*$")
+#: Capitals ending the text after a plain space ("... team HS") sign it only if they are
+#: someone's initials: a trailing acronym ("... with the CPS") is left alone.
+_SIGNATURE_AFTER_SPACE = re.compile(r"(?:(?<=[^\W\d_])|(?<=[^\W\d_][.,;:!?]))[^\S\n]+((?:[A-Z]\.?){2,3})\s*$")
 
 
 _HAS_WORD = re.compile(r"[^\W_]")
