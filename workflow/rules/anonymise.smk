@@ -3,6 +3,7 @@
 
 rule anonymise_survey:
     input:
+        code=code("instrument"),
         survey=config["inputs"]["survey"],
         roster=config["inputs"]["roster"],
         instrument=config["instrument"],
@@ -33,6 +34,7 @@ rule anonymise_survey:
 
 rule anonymise_freetext:
     input:
+        code=code("anonymise", "instrument", "qda", "redact"),
         roster=config["inputs"]["roster"],
         facilitators=config["inputs"]["facilitators"],
         flipchart=config["inputs"]["flipchart"],

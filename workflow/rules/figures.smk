@@ -4,6 +4,7 @@
 
 rule figures:
     input:
+        code=code("instrument", "reliability"),
         item_statistics=rules.reliability.output.item_statistics,
         subscale_scores=rules.score.output.subscale_scores,
         table4=rules.themes.output.table4,

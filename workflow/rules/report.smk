@@ -4,6 +4,7 @@
 
 rule report:
     input:
+        code=code("audit", "instrument", "reliability", "reproduce"),
         qmd="reports/report.qmd",
         css="reports/report.css",
         instrument=config["instrument"],

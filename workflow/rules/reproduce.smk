@@ -4,6 +4,7 @@
 
 rule reproduction_check:
     input:
+        code=code("audit"),
         figures=config["inputs"]["published"],
         relations=config["inputs"]["published_relations"],
         results=[
@@ -32,6 +33,7 @@ rule reproduction_check:
 
 rule consistency_audit:
     input:
+        code=code(),
         figures=config["inputs"]["published"],
         relations=config["inputs"]["published_relations"],
         records=config["inputs"]["generator_records"],

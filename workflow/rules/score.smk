@@ -3,6 +3,7 @@
 
 rule score:
     input:
+        code=code("instrument"),
         questionnaire=rules.anonymise_survey.output.questionnaire,
         instrument=config["instrument"],
     output:

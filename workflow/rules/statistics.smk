@@ -3,6 +3,7 @@
 
 rule table1:
     input:
+        code=code(),
         questionnaire=rules.anonymise_survey.output.questionnaire,
         sample=rules.anonymise_survey.output.sample,
     output:
@@ -20,6 +21,7 @@ rule table1:
 
 rule reliability:
     input:
+        code=code("instrument"),
         questionnaire=rules.anonymise_survey.output.questionnaire,
         item_scores=rules.score.output.item_scores,
         subscale_scores=rules.score.output.subscale_scores,
@@ -42,6 +44,7 @@ rule reliability:
 
 rule fisher_tests:
     input:
+        code=code("instrument"),
         questionnaire=rules.anonymise_survey.output.questionnaire,
         instrument=config["instrument"],
     output:
@@ -62,6 +65,7 @@ rule fisher_tests:
 
 rule scale_group_tests:
     input:
+        code=code("instrument"),
         subscale_scores=rules.score.output.subscale_scores,
         instrument=config["instrument"],
     output:

@@ -3,6 +3,7 @@
 
 rule themes:
     input:
+        code=code("qda"),
         segments=rules.anonymise_freetext.output.segments,
         notes=rules.anonymise_freetext.output.notes,
         codebook=rules.anonymise_freetext.output.codebook,
