@@ -45,3 +45,5 @@ rule all:
         rules.themes.output,
         rules.reproduction_check.output,
         rules.consistency_audit.output,
+        rules.figures.output,
+        rules.report.output,

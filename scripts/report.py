@@ -594,8 +594,9 @@ def main(smk) -> None:
     for f in Path("reports").glob("*"):
         if f.is_file():
             shutil.copyfile(f, source / f.name)
+    pngs = {Path(f).stem: Path(f) for f in _listed(i.figures) if f.endswith(".png")}
     for name in FIGURE_CAPTIONS:
-        shutil.copyfile(Path(i.figures_dir) / f"{name}.png", source / "figures" / f"{name}.png")
+        shutil.copyfile(pngs[name], source / "figures" / f"{name}.png")
 
     read = pd.read_csv
     t1, t2, items, t3 = read(i.table1), read(i.table2), read(i.item_statistics), read(i.table3)

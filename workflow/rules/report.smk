@@ -40,6 +40,5 @@ rule report:
         "../../environment.yml"
     params:
         settings=config,
-        figures_dir="results/figures",
     script:
         "../../scripts/report.py"
