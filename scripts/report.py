@@ -577,7 +577,6 @@ def _listed(value) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
-
 def main(smk) -> None:
     import yaml
 

@@ -26,7 +26,8 @@ rule reproduction_check:
     conda:
         "../../environment.yml"
     params:
-        results_dir="results",
+        # the results folder, derived from the output path (no hard-coded prefix)
+        results_dir=lambda w, output: output[0].rsplit("/reproduction/", 1)[0],
     script:
         "../../scripts/reproduce.py"
 
