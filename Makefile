@@ -1,7 +1,8 @@
 # Two commands on a fresh machine with Python >= 3.11 and make:
 #   make report   set up .venv from the pinned requirements, then run the whole pipeline
 #   make test     set up the same .venv, then run the test suite
-# Other targets: lint, bench, synthetic (regenerate the committed synthetic study), clean, lock.
+# Other targets: lint, bench, provenance (Snakemake's report: results/provenance.zip),
+# synthetic (regenerate the committed synthetic study), clean, lock.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -15,7 +16,7 @@ export SOURCE_DATE_EPOCH
 export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
 
-.PHONY: report test lint bench synthetic clean lock env
+.PHONY: report test lint bench synthetic provenance clean lock env
 
 env: $(STAMP)
 
@@ -37,6 +38,9 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check scripts tests
 	$(BIN)/snakefmt --check Snakefile workflow/rules
 	$(BIN)/snakemake --lint --cores 1
+
+provenance: $(STAMP)
+	$(BIN)/snakemake --report results/provenance.zip
 
 bench: $(STAMP)
 	$(BIN)/python scripts/benchmark.py

@@ -22,6 +22,9 @@ check_config_or_exit(
 validate(config, "workflow/schemas/config.schema.yaml")
 
 
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/anonymise.smk"
 include: "workflow/rules/score.smk"

@@ -386,7 +386,7 @@ def read_survey(path, config: Mapping) -> pd.DataFrame:
 
 
 def main(smk) -> None:
-    config = smk.params.settings
+    config = smk.config
     instrument = load_instrument(smk.input.instrument)
     demo = demo_key_allowed(config["study"]["synthetic"], [smk.input.survey, smk.input.roster])
     key, source = load_key(config["pseudonymisation"], demo_allowed=demo)

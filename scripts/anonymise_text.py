@@ -220,7 +220,7 @@ def anonymise_text(
 
 
 def main(smk) -> None:
-    cfg = smk.params.settings
+    cfg = smk.config
     raw = [smk.input.roster, smk.input.facilitators, smk.input.flipchart, smk.input.transcripts, smk.input.coded_export]
     key, _source = load_key(cfg["pseudonymisation"], demo_allowed=demo_key_allowed(cfg["study"]["synthetic"], raw))
     roster = read_roster(smk.input.roster, cfg)

@@ -583,7 +583,7 @@ def main(smk) -> None:
     from instrument import load_instrument
 
     i = smk.input
-    config = smk.params.settings
+    config = smk.config
     instrument = load_instrument(i.instrument)
     source = Path(smk.output.source)
     if source.exists():

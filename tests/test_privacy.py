@@ -65,44 +65,59 @@ def identifiers(repo: Path) -> dict[str, set[str]]:
     return ids
 
 
-def patterns(ids: dict[str, set[str]]) -> list[tuple[str, str, re.Pattern]]:
+def patterns(ids: dict[str, set[str]]) -> list[tuple[str, re.Pattern]]:
+    """One regex per category. Words match whole (accents and case folded); phone and NHS
+    numbers match with any spacing or punctuation between their digits."""
     out = []
     for cat, values in ids.items():
-        for v in sorted(values):
-            if cat in {"phone", "nhs_number"}:  # any spacing or punctuation between the digits
+        if not values:
+            continue
+        if cat in {"phone", "nhs_number"}:
+            alts = []
+            for v in sorted(values):
                 digits = re.sub(r"\D", "", v)
                 if digits.startswith("44"):
                     digits = "0" + digits[2:]
-                body = r"[\s().-]*".join(digits[1:])
-                rx = (
-                    rf"(?<!\d)(?:0|\+44[\s()]*0?)[\s().-]*{body}(?!\d)"
-                    if digits.startswith("0")
-                    else r"(?<!\d)" + r"[\s-]*".join(digits) + r"(?!\d)"
-                )
-            else:
-                rx = r"(?<![\w])" + re.escape(fold(v)) + r"(?![\w])"
-            out.append((cat, v, re.compile(rx, re.IGNORECASE)))
+                if digits.startswith("0"):
+                    alts.append(r"(?:0|\+44[\s()]*0?)[\s().-]*" + r"[\s().-]*".join(digits[1:]))
+                else:
+                    alts.append(r"[\s-]*".join(digits))
+            rx = r"(?<!\d)(?:" + "|".join(alts) + r")(?!\d)"
+        else:
+            words = sorted({fold(v) for v in values}, key=len, reverse=True)
+            rx = r"(?<![\w])(?:" + "|".join(map(re.escape, words)) + r")(?![\w])"
+        out.append((cat, re.compile(rx, re.IGNORECASE)))
     return out
+
+
+DATA_URI = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=]+")
 
 
 def file_text(path: Path) -> str | None:
     if path.suffix == ".pdf":
         return "\n".join(pdf_text(path))
+    if path.suffix == ".zip":  # Snakemake's provenance report: every member as text
+        import zipfile
+
+        with zipfile.ZipFile(path) as zf:
+            return "\n".join(zf.read(n).decode("utf-8", errors="replace") for n in zf.namelist())
     if path.suffix in TEXT_SUFFIXES:
         return path.read_text(encoding="utf-8", errors="replace")
     return None
 
 
-def leaks(results: Path, pats) -> list[tuple[str, str, str]]:
+def leaks(results: Path, pats, files: list[Path] | None = None) -> list[tuple[str, str, str]]:
+    """(file, category, matched text) for every identifier found under ``results``."""
     found = []
-    for path in sorted(p for p in results.rglob("*") if p.is_file()):
+    for path in files or sorted(p for p in results.rglob("*") if p.is_file()):
         text = file_text(path)
         if text is None:
             continue
+        text = DATA_URI.sub(" ", text)  # embedded images are not text
         folded = fold(text)
-        for cat, value, rx in pats:
-            if rx.search(folded if cat not in {"phone", "nhs_number"} else text):
-                found.append((str(path.relative_to(results)), cat, value))
+        for cat, rx in pats:
+            for m in rx.finditer(text if cat in {"phone", "nhs_number"} else folded):
+                found.append((str(path.relative_to(results)), cat, m.group()))
     return found
 
 
@@ -142,6 +157,21 @@ def test_no_identifier_from_the_raw_files_reaches_results(pipeline_run):
         any(p.suffix == ".pdf" for p in scanned) and any(p.suffix == ".svg" for p in scanned) and any(p.suffix == ".log" for p in scanned)
     )
     assert leaks(results, patterns(ids)) == []
+
+
+def test_snakemake_provenance_report_has_captions_and_no_identifiers(pipeline_run):
+    """`snakemake --report` embeds rule params and outputs: it must carry no identifier either."""
+    import sys
+    import zipfile
+
+    exe = str(Path(sys.executable).with_name("snakemake"))
+    subprocess.run([exe, "--report", "results/provenance.zip", "--quiet", "all"], cwd=pipeline_run, check=True, capture_output=True)
+    zpath = pipeline_run / "results" / "provenance.zip"
+    with zipfile.ZipFile(zpath) as zf:
+        html = next(zf.read(n).decode() for n in zf.namelist() if n.endswith("provenance/report.html"))
+    assert "Table 2: per subscale" in html and "Consistency audit" in html, "captions are in the report"
+    ids = identifiers(pipeline_run)
+    assert leaks(pipeline_run / "results", patterns(ids), files=[zpath]) == []
 
 
 def test_no_key_in_outputs_or_logs(pipeline_run):

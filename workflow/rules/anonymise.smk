@@ -18,7 +18,7 @@ rule anonymise_survey:
     conda:
         "../../environment.yml"
     params:
-        settings=settings(
+        config_sha256=fingerprint(
             "study",
             "pseudonymisation",
             "roster",
@@ -55,7 +55,7 @@ rule anonymise_freetext:
     conda:
         "../../environment.yml"
     params:
-        settings=settings(
+        config_sha256=fingerprint(
             "study",
             "pseudonymisation",
             "roster",

@@ -1,10 +1,16 @@
 # Helpers for the rule files.
 
 
-def settings(*keys):
-    """The parts of the config a rule depends on. Passed as params, so that Snakemake
-    reruns the rule when they change."""
-    return {k: config[k] for k in keys}
+def fingerprint(*keys):
+    """SHA-256 of the config sections a rule reads (from snakemake.config). Passed as a
+    param, so Snakemake reruns the rule when they change, without copying the sections
+    themselves into its metadata and report: they name places, services and organisations.
+    """
+    import hashlib
+    import json
+
+    blob = json.dumps({k: config.get(k) for k in keys}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
 
 
 def code(*modules):

@@ -11,13 +11,29 @@ rule figures:
         focus_groups=rules.themes.output.focus_groups,
         instrument=config["instrument"],
     output:
-        likert_png="results/figures/likert_items.png",
+        likert_png=report(
+            "results/figures/likert_items.png",
+            caption="../report/figure.rst",
+            category="Figures",
+        ),
         likert_svg="results/figures/likert_items.svg",
-        distributions_png="results/figures/subscale_distributions.png",
+        distributions_png=report(
+            "results/figures/subscale_distributions.png",
+            caption="../report/figure.rst",
+            category="Figures",
+        ),
         distributions_svg="results/figures/subscale_distributions.svg",
-        flipchart_png="results/figures/flipchart_themes.png",
+        flipchart_png=report(
+            "results/figures/flipchart_themes.png",
+            caption="../report/figure.rst",
+            category="Figures",
+        ),
         flipchart_svg="results/figures/flipchart_themes.svg",
-        heatmap_png="results/figures/focus_group_heatmap.png",
+        heatmap_png=report(
+            "results/figures/focus_group_heatmap.png",
+            caption="../report/figure.rst",
+            category="Figures",
+        ),
         heatmap_svg="results/figures/focus_group_heatmap.svg",
     log:
         "results/logs/figures.log",

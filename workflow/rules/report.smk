@@ -31,7 +31,18 @@ rule report:
         audit=rules.consistency_audit.output[0],
         figures=rules.figures.output,
     output:
-        **{fmt: f"results/report/report.{fmt}" for fmt in config["report"]["formats"]},
+        **{
+            fmt: (
+                report(
+                    f"results/report/report.{fmt}",
+                    caption="../report/report.rst",
+                    category="Report",
+                )
+                if fmt == "html"
+                else f"results/report/report.{fmt}"
+            )
+            for fmt in config["report"]["formats"]
+        },
         source=directory("results/report/source"),
         provenance="results/report/provenance.json",
     log:
@@ -39,6 +50,6 @@ rule report:
     conda:
         "../../environment.yml"
     params:
-        settings=config,
+        config_sha256=fingerprint(*config),
     script:
         "../../scripts/report.py"

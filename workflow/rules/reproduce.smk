@@ -20,7 +20,11 @@ rule reproduction_check:
             rules.themes.output.table4,
         ],
     output:
-        "results/reproduction/checks.csv",
+        report(
+            "results/reproduction/checks.csv",
+            caption="../report/checks.rst",
+            category="Against the paper",
+        ),
     log:
         "results/logs/reproduction_check.log",
     conda:
@@ -39,7 +43,11 @@ rule consistency_audit:
         relations=config["inputs"]["published_relations"],
         records=config["inputs"]["generator_records"],
     output:
-        "results/reproduction/consistency_audit.csv",
+        report(
+            "results/reproduction/consistency_audit.csv",
+            caption="../report/audit.rst",
+            category="Against the paper",
+        ),
     log:
         "results/logs/consistency_audit.log",
     conda:

@@ -7,7 +7,11 @@ rule table1:
         questionnaire=rules.anonymise_survey.output.questionnaire,
         sample=rules.anonymise_survey.output.sample,
     output:
-        "results/tables/table1_demographics.csv",
+        report(
+            "results/tables/table1_demographics.csv",
+            caption="../report/table1.rst",
+            category="Questionnaire tables",
+        ),
     log:
         "results/logs/table1.log",
     conda:
@@ -27,9 +31,21 @@ rule reliability:
         subscale_scores=rules.score.output.subscale_scores,
         instrument=config["instrument"],
     output:
-        table2="results/tables/table2_subscales.csv",
-        item_statistics="results/tables/item_statistics.csv",
-        table3="results/tables/table3_top_items.csv",
+        table2=report(
+            "results/tables/table2_subscales.csv",
+            caption="../report/table2.rst",
+            category="Questionnaire tables",
+        ),
+        item_statistics=report(
+            "results/tables/item_statistics.csv",
+            caption="../report/item_statistics.rst",
+            category="Questionnaire tables",
+        ),
+        table3=report(
+            "results/tables/table3_top_items.csv",
+            caption="../report/table3.rst",
+            category="Questionnaire tables",
+        ),
     log:
         "results/logs/reliability.log",
     conda:
@@ -48,7 +64,11 @@ rule fisher_tests:
         questionnaire=rules.anonymise_survey.output.questionnaire,
         instrument=config["instrument"],
     output:
-        "results/tables/fisher_tests.csv",
+        report(
+            "results/tables/fisher_tests.csv",
+            caption="../report/fisher.rst",
+            category="Questionnaire tables",
+        ),
     log:
         "results/logs/fisher_tests.log",
     conda:
@@ -69,7 +89,11 @@ rule scale_group_tests:
         subscale_scores=rules.score.output.subscale_scores,
         instrument=config["instrument"],
     output:
-        "results/tables/scale_group_tests.csv",
+        report(
+            "results/tables/scale_group_tests.csv",
+            caption="../report/scale_tests.rst",
+            category="Questionnaire tables",
+        ),
     log:
         "results/logs/scale_group_tests.log",
     conda:

@@ -9,8 +9,16 @@ rule themes:
         codebook=rules.anonymise_freetext.output.codebook,
         transcripts=rules.anonymise_freetext.output.transcripts,
     output:
-        table4="results/tables/table4_flipchart_themes.csv",
-        focus_groups="results/tables/focus_group_themes.csv",
+        table4=report(
+            "results/tables/table4_flipchart_themes.csv",
+            caption="../report/table4.rst",
+            category="Qualitative tables",
+        ),
+        focus_groups=report(
+            "results/tables/focus_group_themes.csv",
+            caption="../report/focus_groups.rst",
+            category="Qualitative tables",
+        ),
         sizes="results/tables/focus_group_sizes.csv",
         quotes="results/tables/theme_quotes.csv",
         codebook="results/tables/codebook.csv",
