@@ -11,8 +11,13 @@ STAMP  := $(VENV)/.installed-requirements
 CORES  ?= 2
 
 # Reproducible dates: unless the caller sets SOURCE_DATE_EPOCH, use the last commit's time.
+# Exported only when known: an empty value breaks libraries that read it.
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
+ifneq ($(strip $(SOURCE_DATE_EPOCH)),)
 export SOURCE_DATE_EPOCH
+else
+unexport SOURCE_DATE_EPOCH
+endif
 export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
 

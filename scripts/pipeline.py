@@ -31,13 +31,27 @@ def snakemake_command(args: list[str]) -> list[str]:
 
 
 def _alive(pid: int) -> bool:
+    """Whether a process runs. A zombie (dead, not yet reaped, as happens in containers
+    whose first process reaps nothing) counts as dead."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state not in {"Z", "X"}
+
+
+def clean_environment(environ: dict[str, str]) -> dict[str, str]:
+    """SOURCE_DATE_EPOCH must be a number of seconds or absent: libraries fail on ''."""
+    env = dict(environ)
+    if not env.get("SOURCE_DATE_EPOCH", "0").strip().isdigit():
+        del env["SOURCE_DATE_EPOCH"]
+    return env
 
 
 def clear_stale_lock(args: list[str]) -> bool:
@@ -57,7 +71,15 @@ def run(args: list[str]) -> int:
     if clear_stale_lock(args):
         sys.stderr.write("A previous run was killed; its lock was cleared and its incomplete outputs will be rebuilt.\n")
     PID_FILE.parent.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.Popen(snakemake_command(args), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
+    proc = subprocess.Popen(
+        snakemake_command(args),
+        cwd=ROOT,
+        env=clean_environment(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        bufsize=1,
+    )
     PID_FILE.write_text(str(proc.pid))  # the process that holds Snakemake's lock
     errors: list[str] = []
     assert proc.stdout is not None

@@ -27,10 +27,12 @@ def fresh_copy(dest: Path) -> Path:
 
 
 def run_pipeline(workdir: Path, *args: str, env: dict | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
-    """`make report`'s command, in ``workdir``; the pseudonym key variable is cleared unless given."""
+    """`make report`'s command, in ``workdir``; the pseudonym key variable is cleared unless
+    given. In ``env``, a value of None removes the variable."""
     base = {k: v for k, v in os.environ.items() if k != "RIPLS_PSEUDONYM_KEY"}
     base.update({"SOURCE_DATE_EPOCH": EPOCH, "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg"})
     base.update(env or {})
+    base = {k: v for k, v in base.items() if v is not None}
     return subprocess.run(
         [PYTHON, "scripts/pipeline.py", "--cores", "2", *args], cwd=workdir, env=base, capture_output=True, text=True, timeout=timeout
     )
