@@ -59,6 +59,72 @@ def benjamini_hochberg(p: Sequence[float]) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- Fisher
+def _support_logweights(table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Support of the top-left cell given the margins, and log C(n1,k) + log C(n2,m-k)."""
+    from scipy.special import gammaln
+
+    (a, b), (c, d) = table
+    n1, n2, m = a + b, c + d, a + c
+    k = np.arange(max(0, m - n2), min(n1, m) + 1)
+
+    def lchoose(n, r):
+        return gammaln(n + 1) - gammaln(r + 1) - gammaln(n - r + 1)
+
+    return k, lchoose(n1, k) + lchoose(n2, m - k)
+
+
+def _nc_probs(k: np.ndarray, logw: np.ndarray, log_psi: float) -> np.ndarray:
+    """Fisher's noncentral hypergeometric probabilities of k at odds ratio exp(log_psi)."""
+    z = logw + k * log_psi
+    p = np.exp(z - z.max())
+    return p / p.sum()
+
+
+def _solve_log_psi(f, target: float) -> float:
+    """log psi with f(log psi) = target, for f increasing in log psi (bracket grows as needed)."""
+    from scipy.optimize import brentq
+
+    lo, hi = -1.0, 1.0
+    while f(lo) > target and lo > -745:
+        lo *= 2
+    while f(hi) < target and hi < 745:
+        hi *= 2
+    return brentq(lambda t: f(t) - target, lo, hi, xtol=1e-12, rtol=4 * np.finfo(float).eps, maxiter=500)
+
+
+def conditional_odds_ratio(table: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
+    """Conditional maximum-likelihood odds ratio of a 2x2 table with its exact CI, as R's
+    ``fisher.test``: the MLE solves E[X; psi] = x under Fisher's noncentral hypergeometric
+    distribution of the top-left cell X given the margins; the bounds solve
+    P(X >= x; psi) = (1 - level)/2 and P(X <= x; psi) = (1 - level)/2.
+
+    Computed directly (log-weights once per table, then O(support) per trial psi), which
+    equals ``scipy.stats.contingency.odds_ratio(kind="conditional")`` but is hundreds of
+    times faster on large tables.
+    """
+    t = np.asarray(table, dtype=np.int64)
+    x = int(t[0, 0])
+    k, logw = _support_logweights(t)
+    lo_k, hi_k = int(k[0]), int(k[-1])
+    tail = (1 - level) / 2
+
+    def mean(lp: float) -> float:
+        return float((k * _nc_probs(k, logw, lp)).sum())
+
+    def upper_tail(lp: float) -> float:  # P(X >= x), increasing in psi
+        return float(_nc_probs(k, logw, lp)[k >= x].sum())
+
+    def lower_tail(lp: float) -> float:  # -P(X <= x), increasing in psi
+        return -float(_nc_probs(k, logw, lp)[k <= x].sum())
+
+    if lo_k == hi_k:
+        return (math.nan, 0.0, math.inf)
+    estimate = 0.0 if x == lo_k else math.inf if x == hi_k else math.exp(_solve_log_psi(mean, x))
+    ci_low = 0.0 if x == lo_k else math.exp(_solve_log_psi(upper_tail, tail))
+    ci_high = math.inf if x == hi_k else math.exp(_solve_log_psi(lower_tail, -tail))
+    return (estimate, ci_low, ci_high)
+
+
 def fisher_2x2(table: np.ndarray, level: float = 0.95) -> dict[str, float]:
     """Exact two-sided p, conditional MLE odds ratio and its exact CI for a 2x2 table.
 
@@ -67,15 +133,13 @@ def fisher_2x2(table: np.ndarray, level: float = 0.95) -> dict[str, float]:
     zero) odds ratio with one finite bound, as in R.
     """
     from scipy.stats import fisher_exact
-    from scipy.stats.contingency import odds_ratio
 
     t = np.asarray(table, dtype=int)
     p = float(fisher_exact(t, alternative="two-sided").pvalue)
     if (t.sum(axis=0) == 0).any() or (t.sum(axis=1) == 0).any():
         return {"p": 1.0, "odds_ratio": math.nan, "or_ci_low": math.nan, "or_ci_high": math.nan}
-    res = odds_ratio(t, kind="conditional")
-    ci = res.confidence_interval(confidence_level=level)
-    return {"p": p, "odds_ratio": float(res.statistic), "or_ci_low": float(ci.low), "or_ci_high": float(ci.high)}
+    estimate, low, high = conditional_odds_ratio(t, level)
+    return {"p": p, "odds_ratio": estimate, "or_ci_low": low, "or_ci_high": high}
 
 
 def fisher_tests(
@@ -90,14 +154,24 @@ def fisher_tests(
     """One row per item x grouping; ``groupings`` maps grouping id -> its two levels."""
     rows = []
     pos = set(positive)
+    level_masks = {}
+    for gid, levels in groupings.items():
+        if len(levels) != 2:
+            raise ValueError(f"grouping {gid!r} has {len(levels)} levels; a 2x2 test needs exactly 2")
+        g = answers[gid].fillna("").to_numpy()
+        level_masks[gid] = [g == lev for lev in levels]
     for it in items:
-        col = answers[it.column].fillna("")
+        col = answers[it.column].fillna("").to_numpy()
+        answered = col != ""
+        positive_mask = np.isin(col, list(pos))
         for gid, levels in groupings.items():
-            if len(levels) != 2:
-                raise ValueError(f"grouping {gid!r} has {len(levels)} levels; a 2x2 test needs exactly 2")
-            g = answers[gid].fillna("")
-            use = (col != "") & g.isin(levels)
-            t = np.array([[((g == lev) & use & col.isin(pos)).sum(), ((g == lev) & use & ~col.isin(pos)).sum()] for lev in levels])
+            m1, m2 = (answered & m for m in level_masks[gid])
+            t = np.array(
+                [
+                    [np.count_nonzero(m1 & positive_mask), np.count_nonzero(m1 & ~positive_mask)],
+                    [np.count_nonzero(m2 & positive_mask), np.count_nonzero(m2 & ~positive_mask)],
+                ]
+            )
             res = fisher_2x2(t, level)
             rows.append(
                 {

@@ -86,8 +86,17 @@ def _complete(data: np.ndarray | pd.DataFrame) -> np.ndarray:
 def median_of_counts(counts: Sequence[int], scores: Sequence[float]) -> float:
     """Median of the values ``scores[i]`` repeated ``counts[i]`` times (mean of the two
     middle values when the count is even), as SPSS and numpy compute it."""
-    values = np.repeat(np.asarray(scores, dtype=float), np.asarray(counts, dtype=int))
-    return float(np.median(values)) if len(values) else math.nan
+    order = np.argsort(np.asarray(scores, dtype=float), kind="stable")
+    s = np.asarray(scores, dtype=float)[order]
+    cum = np.cumsum(np.asarray(counts, dtype=np.int64)[order])
+    n = int(cum[-1]) if len(cum) else 0
+    if n == 0:
+        return math.nan
+
+    def nth(i: int) -> float:  # the i-th smallest value, 0-based
+        return float(s[np.searchsorted(cum, i, side="right")])
+
+    return nth(n // 2) if n % 2 else (nth(n // 2 - 1) + nth(n // 2)) / 2
 
 
 def score_label(value: float, instrument: Instrument) -> str:
@@ -119,16 +128,19 @@ def item_statistics(answers: pd.DataFrame, scores: pd.DataFrame, instrument: Ins
             for it, r, a in zip(sub.items, item_rest_correlations(m), alpha_if_deleted(m), strict=True):
                 rest_r[it.number], a_drop[it.number] = float(r), float(a)
 
-    raw_score = instrument.score_of
+    scores_arr = np.asarray(instrument.scores, dtype=float)
     for it in instrument.items:
         col = answers[it.column].fillna("")
-        answered = col[col != ""]
-        counts = [int((answered == lab).sum()) for lab in instrument.labels]
+        tally = col.value_counts()
+        counts = [int(tally.get(lab, 0)) for lab in instrument.labels]
         n = int(sum(counts))
-        values = answered.map(raw_score).astype(float)
+        c = np.asarray(counts, dtype=float)
+        mean = float((c * scores_arr).sum() / n) if n else math.nan
+        # sample SD from the counts: sum of squared deviations over n - 1
+        sd = math.sqrt(float((c * (scores_arr - mean) ** 2).sum()) / (n - 1)) if n > 1 else math.nan
         med = median_of_counts(counts, instrument.scores)
         modal_n = max(counts) if n else 0
-        modes = [lab for lab, c in zip(instrument.labels, counts, strict=True) if c == modal_n and n]
+        modes = [lab for lab, k in zip(instrument.labels, counts, strict=True) if k == modal_n and n]
         row = {
             "item": it.number,
             "subscale": it.subscale or "",
@@ -136,12 +148,12 @@ def item_statistics(answers: pd.DataFrame, scores: pd.DataFrame, instrument: Ins
             "n": n,
             "n_missing": int(len(col) - n),
         }
-        for lab, c in zip(instrument.labels, counts, strict=True):
-            row[f"n_{label_slug(lab)}"] = c
+        for lab, k in zip(instrument.labels, counts, strict=True):
+            row[f"n_{label_slug(lab)}"] = k
         row.update(
             {
-                "mean": float(values.mean()) if n else math.nan,
-                "sd": float(values.std(ddof=1)) if n > 1 else math.nan,
+                "mean": mean,
+                "sd": sd,
                 "median": med,
                 "median_label": score_label(med, instrument),
                 "mode_label": " / ".join(modes),

@@ -961,3 +961,26 @@ def test_canonical_label_rejects(cell, reason):
 def test_canonical_label_rejects_negative_codes(cell):
     with pytest.raises(ValueError, match=r"^numeric code out of range$"):
         make_instrument().canonical_label(cell)
+
+
+def test_conditional_odds_ratio_matches_scipy_on_random_tables():
+    """Our direct computation against scipy's implementation (an independent tool), including
+    zero cells; both solve the same equations, so they agree to rounding."""
+    from scipy.stats.contingency import odds_ratio
+
+    rng = np.random.default_rng(20151)
+    checked = 0
+    for _ in range(150):
+        t = rng.integers(0, 40, 4).reshape(2, 2)
+        if (t.sum(axis=0) == 0).any() or (t.sum(axis=1) == 0).any():
+            continue
+        ref = odds_ratio(t, kind="conditional")
+        ci = ref.confidence_interval(confidence_level=0.95)
+        ours = inference.conditional_odds_ratio(t, 0.95)
+        for got, want in zip(ours, (ref.statistic, ci.low, ci.high), strict=True):
+            if math.isinf(want) or want == 0:
+                assert got == want
+            else:
+                assert got == pytest.approx(want, rel=1e-9)
+        checked += 1
+    assert checked > 100
