@@ -6,10 +6,12 @@
   each writes a temporary file beside the target and renames it, so Snakemake never sees
   a half-written output, and the same data always gives the same bytes.
 * :func:`read_csv_input`: a strict but forgiving reader for exports made by other tools.
+* :func:`validate_frame`: a pandera schema check of a table read from a file, whose first
+  failure becomes one :class:`InputError` (row, column, value found, what was expected).
 * :func:`run_rule`: the thin Snakemake entry every stage module ends with.
 
-Only the standard library and pandas are imported here (pandas lazily), so every stage
-pays for nothing it does not use.
+Only the standard library is imported at the top (pandas, pandera, yaml and jsonschema
+lazily, inside the functions that use them), so every stage pays for nothing it does not use.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import re
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +38,8 @@ log = logging.getLogger("ripls")
 ERROR_PREFIX = "ERROR"
 #: Stands in for a value that identifies a person when it would otherwise be quoted.
 WITHHELD = "<withheld: identifying>"
+#: Stands in for a blank value (an empty or all-whitespace cell) in an error line.
+BLANK = "<blank>"
 
 
 # --------------------------------------------------------------------------- errors
@@ -46,6 +50,7 @@ class InputError(Exception):
     ``key`` is a dotted key of a YAML file (``analysis.collapse.positive``).
     Pass ``identifying=True`` when ``found`` would quote a name, e-mail or other
     identifying value: the message then says that a value was found without quoting it.
+    A blank ``found`` (empty or whitespace) is shown as ``<blank>``: it identifies nobody.
     """
 
     def __init__(
@@ -65,7 +70,11 @@ class InputError(Exception):
         self.row = row
         self.column = column
         self.key = key
-        self.found = WITHHELD if identifying and found is not None else found
+        if isinstance(found, str) and not found.strip():
+            found = BLANK
+        elif identifying and found is not None:
+            found = WITHHELD
+        self.found = found
         self.expected = expected
         super().__init__(self.line())
 
@@ -79,7 +88,7 @@ class InputError(Exception):
             where.append(f"key {self.key}")
         text = f"{ERROR_PREFIX} {', '.join(where)}: {self.problem}"
         if self.found is not None:
-            found = self.found if self.found == WITHHELD else repr(self.found)
+            found = self.found if self.found in (WITHHELD, BLANK) else repr(self.found)
             text += f"; found {found}"
         if self.expected is not None:
             text += f"; expected {self.expected}"
@@ -158,40 +167,110 @@ def normalise_header(text: str) -> str:
     return re.sub(r"[^0-9a-z]+", " ", str(text).casefold()).strip()
 
 
-def read_text_input(path: str | os.PathLike, *, what: str = "file") -> str:
+def read_text_input(path: str | os.PathLike, *, what: str = "file", csv_rows: bool = False) -> str:
     """Read a UTF-8 text file (a BOM is accepted and dropped; other encodings are refused).
+
+    Refused, each with one line saying how to fix it: a missing, empty or binary file, a
+    spreadsheet saved as .xlsx (a zip archive), UTF-16 text ("Unicode text") and text in
+    Latin-1 or Windows-1252, which would silently mangle names and labels.
+
+    The row of a bad byte is its line, or with ``csv_rows`` its CSV record (the header is
+    row 1; a quoted cell may span lines, blank lines are not rows), as a spreadsheet shows it.
 
     Line endings are returned as they are in the file: callers that count characters
     must decide how CRLF counts.
     """
     p = Path(path)
     if not p.exists():
-        raise InputError(p, f"{what} not found", expected="an existing file (check the path in config.yaml)")
+        raise InputError(p, f"{what} not found", found="no file at this path", expected="an existing file (check the path in config.yaml)")
     if p.is_dir():
-        raise InputError(p, f"{what} is a folder", expected="a file")
+        raise InputError(p, f"{what} is a folder", found="a folder", expected="a file")
     data = p.read_bytes()
     if not data.strip():
-        raise InputError(p, f"{what} is empty", expected="a file with content")
+        raise InputError(
+            p, f"{what} is empty", found=f"{len(data)} bytes" + (", all whitespace" if data else ""), expected="a file with content"
+        )
+    resave = "UTF-8 (re-save or re-export the file as UTF-8; in a spreadsheet, 'CSV UTF-8')"
+    if data.startswith(b"PK\x03\x04"):
+        raise InputError(
+            p, f"{what} is a zip archive (an Excel .xlsx workbook?), not text", found="a zip archive", expected=f"a text file in {resave}"
+        )
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError(p, f"{what} is UTF-16 text", row=1, found=f"byte-order mark 0x{data[:2].hex().upper()}", expected=resave)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+
+    def row_at(offset: int) -> int:
+        before = data[:offset]
+        if not csv_rows:
+            return before.count(b"\n") + 1
+        records = csv.reader(io.StringIO(before.decode("utf-8", errors="replace") + "\x01", newline=""))
+        return sum(1 for rec in records if rec and not (len(rec) == 1 and not rec[0].strip()))
+
+    if b"\x00" in data:
+        nul = data.index(b"\x00")
+        raise InputError(
+            p,
+            f"{what} holds NUL bytes: it is UTF-16 text or not a text file",
+            row=row_at(nul),
+            found="byte 0x00",
+            expected=f"a text file in {resave}",
+        )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
         raise InputError(
             p,
             "text is not valid UTF-8 (Latin-1 and Windows-1252 are refused so that names and labels cannot be silently mangled)",
-            row=line,
+            row=row_at(exc.start),
             found=f"byte 0x{data[exc.start]:02X}",
-            expected="UTF-8 (re-save or re-export the file as UTF-8)",
+            expected=resave,
         ) from None
 
 
-def sniff_delimiter(header_line: str) -> str:
-    """Comma, semicolon (European spreadsheet exports) or tab, judged from the header."""
-    counts = {d: header_line.count(d) for d in (",", ";", "\t")}
+DELIMITERS = (",", ";", "\t")
+
+
+def sniff_delimiter(header: str) -> str:
+    """Comma, semicolon (European spreadsheet exports) or tab: whichever splits the first
+    record of ``header`` (a header line, or the whole text) into most fields, quotes
+    respected; comma when none splits it."""
+
+    def fields(delim: str) -> int:
+        try:
+            return len(next(csv.reader(io.StringIO(header, newline=""), delimiter=delim), []))
+        except csv.Error:
+            return 0
+
+    counts = {d: fields(d) for d in DELIMITERS}
     best = max(counts, key=lambda d: (counts[d], d == ","))
-    return best if counts[best] else ","
+    return best if counts[best] > 1 else ","
+
+
+def _csv_records(p: Path, text: str, delim: str, what: str) -> list[list[str]]:
+    """The records of CSV text, header first; blank lines are skipped. Malformed quoting
+    stops the run (with the spreadsheet row it starts in)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
+    records: list[list[str]] = []
+    try:
+        for rec in reader:
+            if rec and not (len(rec) == 1 and not rec[0].strip()):
+                records.append(rec)
+    except csv.Error as exc:
+        reason = str(exc)
+        raise InputError(
+            p,
+            f"{what} is not well-formed CSV",
+            row=len(records) + 1,
+            found="a quote that is never closed" if "end of data" in reason else reason,
+            expected='cells holding the delimiter, a quote or a line break enclosed in double quotes, quotes inside them doubled ("")',
+        ) from None
+    return records
+
+
+def _show_headers(headers: Sequence[str], limit: int = 8) -> str:
+    shown = ", ".join(repr(h if len(h) <= 40 else h[:39] + "…") for h in headers[:limit])
+    return f"columns {shown}" + (f" (+{len(headers) - limit} more)" if len(headers) > limit else "")
 
 
 def read_csv_input(
@@ -206,66 +285,137 @@ def read_csv_input(
 
     * ``required`` and ``optional`` are canonical column names; a header in the file that
       normalises (case, spaces, punctuation) to the same text is renamed to the canonical
-      name. A missing required column stops the run.
-    * Comma, semicolon and tab delimiters are accepted; UTF-8 (with or without BOM) only.
-    * Every cell is a string; blanks stay ``""`` (no value is guessed to be missing).
+      name. A missing required column stops the run, and so do two columns whose headers
+      are the same (ignoring case and punctuation): which one is meant cannot be told.
+    * Comma, semicolon and tab delimiters are accepted (sniffed from the header); UTF-8
+      (with or without BOM) only. Every row must have as many fields as the header.
+    * Every cell is a string, stripped; blanks stay ``""`` (no value is guessed to be missing).
+      Blank lines are skipped. A blank header becomes ``Unnamed: <position>``.
     * ``identifying`` columns are never quoted in error messages.
 
-    The returned frame carries ``attrs["source"]`` (the path) and ``attrs["delimiter"]``.
+    The returned frame carries ``attrs["source"]`` (the path) and ``attrs["delimiter"]``;
+    row ``i`` of it (0-based) is spreadsheet row ``i + 2`` (the header is row 1).
     """
     import pandas as pd
 
     p = Path(path)
-    text = read_text_input(p, what=what)
-    first_line = text.splitlines()[0] if text.splitlines() else ""
-    delim = sniff_delimiter(first_line)
-    try:
-        df = pd.read_csv(
-            io.StringIO(text),
-            sep=delim,
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=True,
-        )
-    except pd.errors.ParserError as exc:
-        m = re.search(r"line (\d+), saw (\d+)", str(exc))
-        row = int(m.group(1)) if m else None
-        raise InputError(
-            p,
-            "rows do not all have the same number of fields as the header",
-            row=row,
-            found=f"{m.group(2)} fields" if m else str(exc).splitlines()[0],
-            expected=f"{len(next(csv.reader([first_line], delimiter=delim)))} fields, as in the header",
-        ) from None
-    except pd.errors.EmptyDataError:
-        raise InputError(p, f"{what} has no header row", expected="a header row") from None
+    text = read_text_input(p, what=what, csv_rows=True)
+    delim = sniff_delimiter(text)
+    records = _csv_records(p, text, delim, what)
+    if not records:
+        raise InputError(p, f"{what} has no header row", found="no header", expected="a header row")
+    raw_headers = [h.strip() or f"Unnamed: {i}" for i, h in enumerate(records[0])]
+    width = len(raw_headers)
+    for i, rec in enumerate(records[1:]):
+        if len(rec) != width:
+            raise InputError(
+                p,
+                f"row has {'more' if len(rec) > width else 'fewer'} fields than the header",
+                row=i + 2,
+                found=f"{len(rec)} fields",
+                expected=f"{width} fields, as in the header (a cell holding the delimiter {delim!r} must be in double quotes)",
+            )
 
-    raw_headers = [str(c) for c in df.columns]
     seen: dict[str, str] = {}
     for h in raw_headers:
-        key = normalise_header(h)
+        key = normalise_header(h) or h  # a header of punctuation only is compared as it is
         if key in seen:
-            raise InputError(p, "two columns have the same header", column=h, expected="unique column headers")
-        seen[key] = h
+            raise InputError(
+                p,
+                "two columns have the same header",
+                column=h,
+                found=[seen[key], h],
+                expected="unique column headers (ignoring case and punctuation)",
+            )
+        seen.setdefault(key, h)
     canon = {normalise_header(c): c for c in (*required, *optional)}
-    df = df.rename(columns={h: canon[normalise_header(h)] for h in raw_headers if normalise_header(h) in canon})
-    missing = [c for c in required if c not in df.columns]
+    headers = [canon.get(normalise_header(h), h) for h in raw_headers]
+    missing = [c for c in required if c not in headers]
     if missing:
         raise InputError(
             p,
             f"required column missing from {what}",
             column=missing[0],
-            found=f"columns {raw_headers}" if len(raw_headers) <= 12 else f"{len(raw_headers)} other columns",
+            found=_show_headers(raw_headers),
             expected=f"a column headed {missing[0]!r} (matched ignoring case and punctuation)",
         )
-    if df.empty:
-        raise InputError(p, f"{what} has a header but no data rows", expected="at least one data row")
+    if len(records) == 1:
+        raise InputError(p, f"{what} has a header but no data rows", found="0 data rows", expected="at least one data row")
+    df = pd.DataFrame(records[1:], columns=headers, dtype=str)
     df = df.apply(lambda s: s.str.strip())
     df.attrs["source"] = str(p)
     df.attrs["delimiter"] = delim
     df.attrs["identifying"] = list(identifying)
     return df
+
+
+def validate_frame(
+    df: pd.DataFrame,
+    schema: Any,
+    *,
+    file: str | os.PathLike,
+    headers: Mapping[str, str] | None = None,
+    identifying: Iterable[str] = (),
+) -> pd.DataFrame:
+    """Check a table read from ``file`` against a pandera ``DataFrameSchema``; return it.
+
+    The first failure, by row and then by the schema's column order, stops the run as one
+    :class:`InputError`. Each ``Check`` of the schema says what it is in words: its
+    ``error`` is the problem (formatted with the failing row's cells, e.g. ``{figure!r}``)
+    and its ``description`` what was expected. A frame-wide check blames the column named
+    by its ``name``. Row ``i`` of ``df`` (0-based) is spreadsheet row ``i + 2``. Cells of
+    ``identifying`` columns are never quoted; ``headers`` maps the frame's column names to
+    the file's headers, which the message names.
+    """
+    import pandas as pd
+    import pandera.errors
+
+    try:
+        return schema.validate(df, lazy=True)
+    except pandera.errors.SchemaErrors as exc:
+        errors = exc.schema_errors
+    except pandera.errors.SchemaError as exc:
+        errors = [exc]
+    order = {name: k for k, name in enumerate(schema.columns)}
+    position = {label: pos for pos, label in enumerate(df.index)}
+    failures = []  # (row position or -1, column order, error order, column, index label, value, check)
+    for k, err in enumerate(errors):
+        check = err.check
+        column = getattr(err.schema, "name", None) or getattr(check, "name", None)
+        cases = err.failure_cases
+        if isinstance(cases, pd.DataFrame) and {"index", "failure_case"} <= set(cases.columns):
+            if "column" in cases.columns and column in set(cases["column"]):
+                cases = cases[cases["column"] == column]
+            for label, value in zip(cases["index"], cases["failure_case"], strict=True):
+                pos = position.get(label, -1) if label is not None and not pd.isna(label) else -1
+                failures.append((pos, order.get(column, len(order)), k, column, label if pos >= 0 else None, value, check))
+        else:
+            value = cases.iloc[0, -1] if isinstance(cases, pd.DataFrame) and len(cases) else cases
+            failures.append((-1, order.get(column, len(order)), k, column, None, value, check))
+    pos, _, _, column, label, value, check = min(failures, key=lambda f: f[:3])
+    if hasattr(check, "description"):  # one of the schema's checks, described in words
+        problem, expected = check.error or check.name or "check failed", check.description
+    else:  # pandera's own: a missing column, a wrong data type, a blank, a duplicate
+        what = str(check)
+        if what == "column_in_dataframe":
+            problem, column, value, expected = "required column missing", value, None, f"a column headed {value!r}"
+        else:
+            problem, expected = {
+                "field_uniqueness": ("value appears twice", "unique values"),
+                "not_nullable": ("blank cell", "a value"),
+            }.get(what, (f"failed pandera check {what}", None))
+    if label is not None and "{" in problem:
+        with suppress(KeyError, IndexError, ValueError):
+            problem = problem.format_map(df.loc[label].to_dict())
+    raise InputError(
+        file,
+        problem,
+        row=pos + 2 if pos >= 0 else None,
+        column=(headers or {}).get(column, column) if column is not None else None,
+        found=value if not (isinstance(value, float) and pd.isna(value)) else "",
+        expected=expected,
+        identifying=column in set(identifying),
+    )
 
 
 def read_json(path: str | os.PathLike) -> Any:
@@ -291,7 +441,11 @@ def load_yaml(path: str | os.PathLike, *, what: str = "YAML file") -> Any:
 
 
 def validate_against_schema(data: Any, schema_path: str | os.PathLike, *, file: str | os.PathLike, what: str) -> None:
-    """Validate ``data`` against a JSON schema (YAML or JSON file); one-line error on failure."""
+    """Validate ``data`` against a JSON schema (YAML or JSON file); one-line error on failure.
+
+    The line names the dotted key (an unknown or missing key included), the value found
+    (a mapping or list by its kind, not its contents) and what the schema expects there.
+    """
     import jsonschema
 
     schema = load_yaml(schema_path, what="schema")
@@ -299,27 +453,44 @@ def validate_against_schema(data: Any, schema_path: str | os.PathLike, *, file: 
     errors = sorted(validator.iter_errors(data), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
     if errors:
         err = jsonschema.exceptions.best_match(errors)
-        location = ".".join(str(p) for p in err.absolute_path) or "(top level)"
-        raise InputError(
-            file,
-            f"{what} does not match its schema: {err.message}",
-            key=location,
-            found=err.instance if not isinstance(err.instance, dict | list) else type(err.instance).__name__,
-            expected=_schema_expectation(err),
-        )
+        path = [str(p) for p in err.absolute_path]
+        problem, found, expected, subkey = _schema_problem(err)
+        location = ".".join([*path, *([subkey] if subkey is not None else [])]) or "(top level)"
+        raise InputError(file, f"{what} does not match its schema: {problem}", key=location, found=found, expected=expected)
 
 
-def _schema_expectation(err: Any) -> str:
-    kw = err.validator
+def _describe(value: Any) -> Any:
+    """A value for an error line: scalars as they are, containers by their kind."""
+    if isinstance(value, dict):
+        return f"a mapping with keys {sorted(map(str, value))[:8]}"
+    if isinstance(value, list):
+        return f"a list of {len(value)} item{'s' if len(value) != 1 else ''}"
+    return value
+
+
+def _schema_problem(err: Any) -> tuple[str, Any, str, str | None]:
+    """(problem, found, expected, key below the error's path) for a jsonschema error."""
+    kw, value, instance = err.validator, err.validator_value, err.instance
+    message = err.message if len(err.message) <= 120 and not isinstance(instance, dict | list) else f"fails '{kw}'"
+    if kw == "additionalProperties" and isinstance(instance, dict):
+        allowed = err.schema.get("properties", {})
+        extra = next((str(k) for k in instance if k not in allowed), None)
+        return "unknown key", extra, one_of(allowed) if allowed else "no further keys", extra
+    if kw == "required" and isinstance(instance, dict):
+        missing = next((k for k in value if k not in instance), value[0])
+        return "a required key is missing", f"keys {sorted(map(str, instance))[:12]}", f"a value for {missing!r}", missing
     if kw == "type":
-        return f"a value of type {err.validator_value}"
+        return message if not isinstance(instance, dict | list) else "wrong type", _describe(instance), f"a value of type {value}", None
     if kw == "enum":
-        return one_of(err.validator_value)
-    if kw == "required":
-        return f"the keys {err.validator_value}"
+        return message, _describe(instance), one_of(value), None
     if kw in {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"}:
-        return f"{kw} {err.validator_value}"
-    return f"to satisfy '{kw}: {err.validator_value}'"
+        return message, instance, f"{kw} {value}", None
+    if kw in {"oneOf", "anyOf"} and isinstance(instance, dict) and all(set(alt) == {"required"} for alt in value):
+        keys = [k for alt in value for k in alt["required"]]
+        present = [k for k in keys if k in instance]
+        how = "exactly" if kw == "oneOf" else "at least"
+        return f"needs {how} one of the keys {keys}", f"keys {present}", f"{how} one of {keys}", None
+    return message, _describe(instance), f"to satisfy '{kw}: {_describe(value)}'", None
 
 
 # --------------------------------------------------------------------------- hashing

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from _helpers import InputError, hash_inputs, normalise_header, one_of, read_csv_input, run_rule, write_csv, write_json
+from _helpers import InputError, hash_inputs, normalise_header, one_of, read_csv_input, run_rule, validate_frame, write_csv, write_json
 from instrument import Instrument, load_instrument
 
 REPO = Path(__file__).resolve().parent.parent
@@ -130,6 +130,7 @@ def item_columns(df: pd.DataFrame, instrument: Instrument, pattern: str) -> tupl
             file,
             f"item {missing[0]} of the instrument has no column",
             column=f"Q{missing[0]}",
+            found=f"columns for {len(found)} of the {len(wanted)} items of the instrument",
             expected=f"a column headed like 'Q{missing[0]}. {wanted[missing[0]].text[:40]}…'",
         )
     return found, extra
@@ -235,7 +236,12 @@ def anonymise_survey(
         ident = rec[link]
         if not ident.strip():
             raise InputError(
-                file, f"respondent has no {link}", row=row, column=cols[link], expected=f"the respondent's {link}, to link to the roster"
+                file,
+                f"respondent has no {link}",
+                row=row,
+                column=cols[link],
+                found=ident,
+                expected=f"the respondent's {link}, to link to the roster",
             )
         norm = normalise_identifier(ident)
         if norm in seen:
@@ -257,7 +263,7 @@ def anonymise_survey(
                 column=cols[link],
                 found=ident,
                 identifying=True,
-                expected=f"a {link} listed in the roster",
+                expected=f"{'an' if link[:1] in 'aeiou' else 'a'} {link} listed in the roster",
             )
 
         out = {"respondent": pseudonym(key, ident, length=length)}
@@ -306,7 +312,11 @@ def anonymise_survey(
             answered += label is not None
         if answered == 0:
             raise InputError(
-                file, "every item is blank", row=row, expected="at least one answered item (delete empty submissions from the export)"
+                file,
+                "every item is blank",
+                row=row,
+                found=f"no answer in any of the {len(instrument.items)} item columns",
+                expected="at least one answered item (delete empty submissions from the export)",
             )
         records.append(out)
 
@@ -362,18 +372,42 @@ def k_anonymity(data: pd.DataFrame, quasi_identifiers: Sequence[str], k: int) ->
     }
 
 
-def read_roster(path, config: Mapping) -> pd.DataFrame:
-    cols = config["roster"]["columns"]
-    df = read_csv_input(path, what="roster", required=[cols["name"], cols[config["survey"]["link_on"]]], optional=list(cols.values()))
-    df = df.rename(columns={v: k for k, v in cols.items()})
-    link = config["survey"]["link_on"]
-    norm = df[link].map(normalise_identifier)
-    dup = norm[norm.duplicated() & (norm != "")]
-    if len(dup):
-        raise InputError(
-            path, f"two roster entries have the same {link}", row=int(dup.index[0]) + 2, column=cols[link], expected="one entry per person"
+def roster_schema(link: str):
+    """What a roster must hold, as a pandera schema over the columns renamed to their roles:
+    a name on every entry (a person without one could not be redacted from free text) and
+    no two entries with the same ``link`` value (ignoring case and spaces; blanks allowed)."""
+    import pandera.pandas as pa
+
+    checks = {
+        "name": [
+            pa.Check(
+                lambda s: s.str.contains(r"[^\W_]", regex=True),
+                name="name",
+                error="roster entry has no name",
+                description="the person's name (needed to redact it from the free text)",
+            )
+        ]
+    }
+    checks.setdefault(link, []).append(
+        pa.Check(
+            lambda s: s.eq("") | ~s.map(normalise_identifier).duplicated(),
+            name="unique",
+            error=f"two roster entries have the same {link}",
+            description="one entry per person",
         )
-    return df
+    )
+    return pa.DataFrameSchema({col: pa.Column(str, cs) for col, cs in checks.items()})
+
+
+def read_roster(path, config: Mapping) -> pd.DataFrame:
+    """The roster with columns renamed to their roles (``roster.columns``), checked."""
+    cols = config["roster"]["columns"]
+    link = config["survey"]["link_on"]
+    df = read_csv_input(
+        path, what="roster", required=[cols["name"], cols[link]], optional=list(cols.values()), identifying=list(cols.values())
+    )
+    df = df.rename(columns={v: k for k, v in cols.items()})
+    return validate_frame(df, roster_schema(link), file=path, headers=cols, identifying=list(cols))
 
 
 def read_survey(path, config: Mapping) -> pd.DataFrame:

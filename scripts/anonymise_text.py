@@ -31,6 +31,7 @@ from _helpers import (
     read_csv_input,
     read_text_input,
     run_rule,
+    validate_frame,
     write_csv,
     write_json,
     write_text,
@@ -77,32 +78,70 @@ def unlisted_speakers(texts: Mapping[str, str], pattern: str, redactor: Redactor
 
 
 # ----------------------------------------------------------------------------- inputs
+def notes_schema(cfg: Mapping):
+    """What the flip-chart notes must hold (pandera, over columns ``note_id, sheet, text``):
+    a unique id on every note, a sheet the config knows, and some text."""
+    import pandera.pandas as pa
+
+    sheets = {normalise_header(v) for values in cfg["sheets"].values() for v in values}
+    return pa.DataFrameSchema(
+        {
+            "note_id": pa.Column(
+                str,
+                [
+                    pa.Check(lambda s: s.ne(""), name="note_id", error="note has no id", description="a unique note id"),
+                    pa.Check(
+                        lambda s: s.eq("") | ~s.duplicated(), name="unique", error="note id used twice", description="unique note ids"
+                    ),
+                ],
+            ),
+            "sheet": pa.Column(
+                str,
+                pa.Check(
+                    lambda s: s.map(normalise_header).isin(sheets),
+                    name="sheet",
+                    error="unknown flip-chart sheet",
+                    description=one_of(v for vs in cfg["sheets"].values() for v in vs),
+                ),
+            ),
+            "text": pa.Column(
+                str, pa.Check(lambda s: s.ne(""), name="text", error="note has no text", description="the note's text (delete empty notes)")
+            ),
+        }
+    )
+
+
 def read_notes(path, cfg: Mapping) -> pd.DataFrame:
+    """Flip-chart notes as ``note_id, sheet, text``: sheet is the canonical sheet id, text LF-normalised."""
     cols = cfg["columns"]
     df = read_csv_input(path, what="flip-chart notes", required=[cols["note_id"], cols["sheet"], cols["text"]], identifying=[cols["text"]])
     df = df.rename(columns={cols["note_id"]: "note_id", cols["sheet"]: "sheet", cols["text"]: "text"})[["note_id", "sheet", "text"]]
+    df = validate_frame(df, notes_schema(cfg), file=path, headers=cols, identifying=["text"])
     sheets = {normalise_header(v): sid for sid, values in cfg["sheets"].items() for v in values}
-    for i, rec in enumerate(df.to_dict("records")):
-        if not rec["note_id"]:
-            raise InputError(path, "note has no id", row=i + 2, column=cols["note_id"], expected="a unique note id")
-        sid = sheets.get(normalise_header(rec["sheet"]))
-        if sid is None:
-            raise InputError(
-                path,
-                "unknown flip-chart sheet",
-                row=i + 2,
-                column=cols["sheet"],
-                found=rec["sheet"],
-                expected=one_of(v for vs in cfg["sheets"].values() for v in vs),
-            )
-        df.loc[i, "sheet"] = sid
-    dup = df["note_id"][df["note_id"].duplicated()]
-    if len(dup):
-        raise InputError(
-            path, "note id used twice", row=int(dup.index[0]) + 2, column=cols["note_id"], found=dup.iloc[0], expected="unique note ids"
-        )
+    df["sheet"] = df["sheet"].map(lambda v: sheets[normalise_header(v)])
     df["text"] = df["text"].map(normalise_newlines)
     return df
+
+
+def read_facilitators(path) -> list[str]:
+    """Names of the focus-group facilitators (column ``Full name``), each with some letters."""
+    import pandera.pandas as pa
+
+    df = read_csv_input(path, what="facilitator list", required=["Full name"], identifying=["Full name"])
+    schema = pa.DataFrameSchema(
+        {
+            "Full name": pa.Column(
+                str,
+                pa.Check(
+                    lambda s: s.str.contains(r"[^\W_]", regex=True),
+                    name="name",
+                    error="facilitator has no name",
+                    description="the facilitator's name (needed to redact it from the transcripts)",
+                ),
+            )
+        }
+    )
+    return list(validate_frame(df, schema, file=path, identifying=["Full name"])["Full name"])
 
 
 def transcript_name(stem: str) -> str:
@@ -115,7 +154,12 @@ def read_transcripts(folder, pattern: str) -> dict[str, tuple[str, str]]:
     """Document name -> (file name, LF-normalised text)."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise InputError(folder, "transcripts folder not found", expected="a folder of transcript text files (inputs.transcripts)")
+        raise InputError(
+            folder,
+            "transcripts folder not found",
+            found="a file, not a folder" if folder.exists() else "no folder at this path",
+            expected="a folder of transcript text files (inputs.transcripts)",
+        )
     files = sorted(folder.glob(pattern))
     if not files:
         raise InputError(
@@ -124,8 +168,14 @@ def read_transcripts(folder, pattern: str) -> dict[str, tuple[str, str]]:
     out = {}
     for f in files:
         name = transcript_name(f.stem)
-        if normalise_header(name) in {normalise_header(n) for n in out}:
-            raise InputError(f, "two transcripts have the same name", expected="one file per focus group")
+        same = [fname for n, (fname, _) in out.items() if normalise_header(n) == normalise_header(name)]
+        if same:
+            raise InputError(
+                f,
+                "two transcripts have the same document name (ignoring case and punctuation)",
+                found=[same[0], f.name],
+                expected="one file per focus group, with distinct names",
+            )
         out[name] = (f.name, normalise_newlines(read_text_input(f, what="transcript")))
     return out
 
@@ -224,16 +274,14 @@ def main(smk) -> None:
     raw = [smk.input.roster, smk.input.facilitators, smk.input.flipchart, smk.input.transcripts, smk.input.coded_export]
     key, _source = load_key(cfg["pseudonymisation"], demo_allowed=demo_key_allowed(cfg["study"]["synthetic"], raw))
     roster = read_roster(smk.input.roster, cfg)
-    fac = read_csv_input(smk.input.facilitators, what="facilitator list", required=["Full name"])
-    redactor = Redactor.from_config(people_for(roster, list(fac["Full name"]), key), cfg["redaction"])
+    facilitators = read_facilitators(smk.input.facilitators)
+    redactor = Redactor.from_config(people_for(roster, facilitators, key), cfg["redaction"])
     notes = read_notes(smk.input.flipchart, cfg["qualitative"]["flipchart"])
     transcripts = read_transcripts(smk.input.transcripts, cfg["qualitative"]["transcripts"]["glob"])
 
     extra = unlisted_speakers({n: t for n, (_, t) in transcripts.items()}, cfg["qualitative"]["transcripts"]["speaker_pattern"], redactor)
     if extra:
-        people = people_for(roster, list(fac["Full name"]), key) + [
-            Person(name=s, label=UNLISTED, category="unlisted_speaker") for s in extra
-        ]
+        people = people_for(roster, facilitators, key) + [Person(name=s, label=UNLISTED, category="unlisted_speaker") for s in extra]
         redactor = Redactor.from_config(people, cfg["redaction"])
 
     out = anonymise_text(notes, transcripts, smk.input.coded_export, redactor, cfg["qualitative"])
@@ -257,7 +305,7 @@ def main(smk) -> None:
     if smk.params.keep_key:
         labels = participant_labels(roster, key)
         key_rows = [{"name": n, "label": labels[n], "category": "participant"} for n in roster["name"]]
-        key_rows += [{"name": n, "label": FACILITATOR, "category": "facilitator"} for n in fac["Full name"]]
+        key_rows += [{"name": n, "label": FACILITATOR, "category": "facilitator"} for n in facilitators]
         key_rows += [{"name": s, "label": UNLISTED, "category": "unlisted_speaker"} for s in extra]
         (path,) = smk.output.restricted_key  # declared as a list: empty when keep_key is false
         write_csv(pd.DataFrame(key_rows).sort_values("label", kind="stable"), path)

@@ -32,7 +32,7 @@ from typing import Any
 
 import pandas as pd
 
-from _helpers import InputError, load_yaml, one_of, read_csv_input, read_text_input, run_rule, write_csv
+from _helpers import InputError, load_yaml, one_of, read_csv_input, read_text_input, run_rule, validate_frame, write_csv
 
 FIGURE_COLUMNS = ["figure", "location", "row", "quantity", "printed", "n", "kind", "compute", "same_as"]
 LOCATIONS = ("abstract", "text", "method", "table1", "table2", "table3", "table4")
@@ -244,44 +244,83 @@ class Figures:
 
 
 # --------------------------------------------------------------------------- loading and validation
+def figures_schema():
+    """The published figures table as a pandera schema (cells are stripped strings).
+
+    Each check says in words what it wants (``error``: the problem, naming the figure;
+    ``description``: what was expected), so that a failure becomes one line.
+    """
+    import pandera.pandas as pa
+
+    def check(fn, name: str, error: str, expected: str, **kw) -> pa.Check:
+        return pa.Check(fn, name=name, error=error, description=expected, **kw)
+
+    def positive_whole(value: str) -> bool:
+        n = as_int(value) if value else 1
+        return n is not None and n > 0
+
+    return pa.DataFrameSchema(
+        {
+            "figure": pa.Column(
+                str,
+                [
+                    check(
+                        lambda s: s.map(lambda v: bool(FIGURE_ID.match(v))),
+                        "figure_id",
+                        "figure id is not <loc>_<what> in snake_case",
+                        "e.g. t2_insularity_mean",
+                    ),
+                    check(lambda s: ~s.duplicated(), "unique", "figure id appears twice", "unique ids"),
+                ],
+            ),
+            "location": pa.Column(
+                str, check(lambda s: s.isin(LOCATIONS), "location", "figure {figure!r} has an unknown location", one_of(LOCATIONS))
+            ),
+            "row": pa.Column(str),
+            "quantity": pa.Column(str),
+            "printed": pa.Column(
+                str, check(lambda s: s.ne(""), "printed", "figure {figure!r} has no printed value", "the value as printed")
+            ),
+            "n": pa.Column(
+                str,
+                check(
+                    positive_whole,
+                    "n",
+                    "figure {figure!r} has an n that is not a positive whole number",
+                    "a positive whole number, or blank",
+                    element_wise=True,
+                ),
+            ),
+            "kind": pa.Column(str, check(lambda s: s.isin(KINDS), "kind", "figure {figure!r} has an unknown kind", one_of(KINDS))),
+            "compute": pa.Column(str),
+            "same_as": pa.Column(str),
+        },
+        # Across columns: same_as must name another figure of the table (blamed on same_as).
+        checks=[
+            check(
+                lambda d: d["same_as"].eq("") | (d["same_as"].isin(d["figure"]) & d["same_as"].ne(d["figure"])),
+                "same_as",
+                "figure {figure!r}: same_as names no other figure",
+                "another figure id",
+            )
+        ],
+    )
+
+
 def validate_figures(df: pd.DataFrame, file: Any = None) -> pd.DataFrame:
-    """Check the figures table; return it with every cell a stripped string."""
+    """Check the figures table (pandera: :func:`figures_schema`); return it with every cell a stripped string."""
     file = file or df.attrs.get("source") or "published figures"
     missing = [c for c in FIGURE_COLUMNS if c not in df.columns]
     if missing:
-        raise InputError(file, "column missing from the published figures", column=missing[0], expected=f"columns {FIGURE_COLUMNS}")
+        raise InputError(
+            file,
+            "column missing from the published figures",
+            column=missing[0],
+            found=f"columns {[str(c) for c in df.columns]}",
+            expected=f"columns {FIGURE_COLUMNS}",
+        )
     df = df[FIGURE_COLUMNS].fillna("").astype(str).apply(lambda s: s.str.strip())
-    seen: set[str] = set()
-    for i, r in enumerate(df.to_dict("records"), start=2):
-        fid = r["figure"]
-        if not FIGURE_ID.match(fid):
-            raise InputError(
-                file, "figure id is not <loc>_<what> in snake_case", row=i, column="figure", found=fid, expected="e.g. t2_insularity_mean"
-            )
-        if fid in seen:
-            raise InputError(file, "figure id appears twice", row=i, column="figure", found=fid, expected="unique ids")
-        seen.add(fid)
-        if not r["printed"]:
-            raise InputError(file, f"figure {fid!r} has no printed value", row=i, column="printed", expected="the value as printed")
-        if r["location"] not in LOCATIONS:
-            raise InputError(
-                file, f"figure {fid!r} has an unknown location", row=i, column="location", found=r["location"], expected=one_of(LOCATIONS)
-            )
-        if r["kind"] not in KINDS:
-            raise InputError(file, f"figure {fid!r} has an unknown kind", row=i, column="kind", found=r["kind"], expected=one_of(KINDS))
-        if r["n"] and (as_int(r["n"]) is None or as_int(r["n"]) <= 0):
-            raise InputError(file, f"figure {fid!r} has an n that is not a positive whole number", row=i, column="n", found=r["n"])
-    for i, r in enumerate(df.to_dict("records"), start=2):
-        if r["same_as"] and (r["same_as"] not in seen or r["same_as"] == r["figure"]):
-            raise InputError(
-                file,
-                f"figure {r['figure']!r}: same_as names no other figure",
-                row=i,
-                column="same_as",
-                found=r["same_as"],
-                expected="another figure id",
-            )
-    return df
+    return validate_frame(df, figures_schema(), file=file)
 
 
 def load_figures(path: str | Path) -> pd.DataFrame:
@@ -292,7 +331,9 @@ def load_figures(path: str | Path) -> pd.DataFrame:
 def load_relations(path: str | Path) -> dict:
     rel = load_yaml(path, what="published relations")
     if not isinstance(rel, dict):
-        raise InputError(path, "published relations is not a mapping", expected="a mapping with a 'relations' list")
+        raise InputError(
+            path, "published relations is not a mapping", found=type(rel).__name__, expected="a mapping with a 'relations' list"
+        )
     return rel
 
 
@@ -335,38 +376,75 @@ def validate_relations(relations: dict, figures: Figures, file: Any = None) -> l
     file = file or "published relations"
     rels = relations.get("relations")
     if not isinstance(rels, list):
-        raise InputError(file, "no 'relations' list", expected="relations: a list of mappings")
+        raise InputError(
+            file,
+            "no 'relations' list",
+            key="relations",
+            found=type(rels).__name__ if rels is not None else None,
+            expected="a list of mappings",
+        )
     seen: set[str] = set()
     for i, rel in enumerate(rels):
+        where = f"relations[{i}]"
         if not isinstance(rel, dict) or not rel.get("id") or not rel.get("kind"):
-            raise InputError(file, f"relation {i} needs an id and a kind", expected="a mapping with id, kind, statement")
+            found = f"keys {sorted(map(str, rel))}" if isinstance(rel, dict) else type(rel).__name__
+            raise InputError(
+                file, f"relation {i} needs an id and a kind", key=where, found=found, expected="a mapping with id, kind, statement"
+            )
         rid, kind = str(rel["id"]), rel["kind"]
         if rid in seen:
-            raise InputError(file, f"relation id {rid!r} appears twice", expected="unique ids")
+            raise InputError(file, f"relation id {rid!r} appears twice", key=f"{where}.id", found=rid, expected="unique ids")
         seen.add(rid)
         if kind not in RELATION_KEYS:
-            raise InputError(file, f"relation {rid!r} has an unknown kind", found=kind, expected=one_of(RELATION_KEYS))
+            raise InputError(file, f"relation {rid!r} has an unknown kind", key=f"{where}.kind", found=kind, expected=one_of(RELATION_KEYS))
         required, optional = RELATION_KEYS[kind]
         for key in (*required, "statement"):
             if rel.get(key) in (None, "", []):
-                raise InputError(file, f"relation {rid!r} ({kind}) lacks {key!r}", expected=f"keys {['statement', *required]}")
+                raise InputError(
+                    file,
+                    f"relation {rid!r} ({kind}) lacks {key!r}",
+                    key=f"{where}.{key}",
+                    found=rel.get(key),
+                    expected=f"keys {['statement', *required]}",
+                )
         unknown = set(rel) - {"id", "kind", "statement", *required, *optional}
         if unknown:
             raise InputError(
-                file, f"relation {rid!r} ({kind}) has unknown keys", found=sorted(unknown), expected=f"keys {[*required, *optional]}"
+                file,
+                f"relation {rid!r} ({kind}) has unknown keys",
+                key=where,
+                found=sorted(unknown),
+                expected=f"keys {[*required, *optional]}",
             )
         for fid in relation_figure_ids(rel):
             if fid not in figures:
-                raise InputError(file, f"relation {rid!r} names a figure that is not in the figures table", found=fid)
+                raise InputError(
+                    file,
+                    f"relation {rid!r} names a figure that is not in the figures table",
+                    key=where,
+                    found=fid,
+                    expected="the id of a figure in the published figures table",
+                )
         for key in REFERENCE_KEYS:
             vals = rel.get(key)
             for v in vals if isinstance(vals, list) else [vals]:
                 if isinstance(v, bool) or (v is not None and not isinstance(v, str | int | float)):
-                    raise InputError(file, f"relation {rid!r}: {key!r} must be a figure id or a number", found=v)
+                    raise InputError(
+                        file,
+                        f"relation {rid!r}: {key!r} must be a figure id or a number",
+                        key=f"{where}.{key}",
+                        found=v,
+                        expected="a figure id or a number",
+                    )
         if kind == "bands":
             for d in rel["definitions"]:
                 if not isinstance(d, dict) or not isinstance(d.get("bands"), list) or not d["bands"]:
-                    raise InputError(file, f"relation {rid!r}: each definition needs a 'bands' list", expected="bands: [{label, min, max}]")
+                    raise InputError(
+                        file,
+                        f"relation {rid!r}: each definition needs a 'bands' list",
+                        key=f"{where}.definitions",
+                        expected="bands: [{label, min, max}]",
+                    )
     return rels
 
 

@@ -32,12 +32,17 @@ def check_config(config: Mapping, *, file: str = "config.yaml", root: Path | Non
         for p in path if isinstance(path, list) else [path]:
             if not (root / p).exists():
                 raise InputError(
-                    file, f"input file not found (inputs.{key})", found=p, expected="an existing file or folder, relative to the repository"
+                    file,
+                    f"input file not found (inputs.{key})",
+                    key=f"inputs.{key}",
+                    found=p,
+                    expected="an existing file or folder, relative to the repository",
                 )
     if not (root / config["instrument"]).is_file():
         raise InputError(
             file,
             "instrument file not found (instrument)",
+            key="instrument",
             found=config["instrument"],
             expected="an instrument file such as data/instruments/ripls_hean2015.yaml",
         )
@@ -53,13 +58,14 @@ def check_config(config: Mapping, *, file: str = "config.yaml", root: Path | Non
     for key, ids in named.items():
         for gid in ids:
             if gid not in demo:
-                raise InputError(file, f"{key} names a grouping that is not under demographics", found=gid, expected=one_of(demo))
+                raise InputError(file, f"{key} names a grouping that is not under demographics", key=key, found=gid, expected=one_of(demo))
     for key in ("analysis.fisher_groupings", "analysis.scale_test_groupings"):
         for gid in named[key]:
             if len(levels_of(demo[gid])) != 2:
                 raise InputError(
                     file,
                     f"{key}: grouping {gid} must have exactly two levels for a 2x2 / two-group test",
+                    key=key,
                     found=levels_of(demo[gid]),
                     expected="two levels",
                 )
@@ -68,12 +74,15 @@ def check_config(config: Mapping, *, file: str = "config.yaml", root: Path | Non
             raise InputError(
                 file,
                 f"demographics.{gid} needs a column (a survey.columns role) or source: lookup",
+                key=f"demographics.{gid}",
+                found=f"keys {sorted(spec)}",
                 expected="column: <role> or source: lookup",
             )
         if "column" in spec and spec["column"] not in config["survey"]["columns"]:
             raise InputError(
                 file,
                 f"demographics.{gid}.column is not a role under survey.columns",
+                key=f"demographics.{gid}.column",
                 found=spec["column"],
                 expected=one_of(config["survey"]["columns"]),
             )
@@ -83,6 +92,7 @@ def check_config(config: Mapping, *, file: str = "config.yaml", root: Path | Non
             raise InputError(
                 file,
                 "analysis.collapse.positive names a label that is not in the instrument's response scale",
+                key="analysis.collapse.positive",
                 found=label,
                 expected=one_of(instrument.labels),
             )
@@ -114,6 +124,7 @@ def check_config(config: Mapping, *, file: str = "config.yaml", root: Path | Non
         raise InputError(
             file,
             "survey.link_on must be a role under roster.columns too",
+            key="survey.link_on",
             found=config["survey"]["link_on"],
             expected=one_of(config["roster"]["columns"]),
         )

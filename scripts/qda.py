@@ -393,12 +393,18 @@ def _kid(el: ET.Element | None, name: str) -> ET.Element | None:
 def _read_qdpx(path, *, crlf: str) -> CodedExport:
     p = Path(path)
     if not p.exists():
-        raise InputError(p, "coded export not found", expected="an existing file (check the path in config.yaml)")
+        raise InputError(
+            p, "coded export not found", found="no file at this path", expected="an existing file (check the path in config.yaml)"
+        )
     try:
         zf = zipfile.ZipFile(p)
-    except (zipfile.BadZipFile, OSError):
+    except (zipfile.BadZipFile, OSError) as exc:
+        size = p.stat().st_size if p.is_file() else 0
         raise InputError(
-            p, "REFI-QDA project is not a readable zip archive (corrupt, or not a .qdpx)", expected="a .qdpx exported by the QDA tool"
+            p,
+            "REFI-QDA project is not a readable zip archive (corrupt, or not a .qdpx)",
+            found=f"{size} bytes: {exc}" if p.is_file() else "a folder",
+            expected="a .qdpx exported by the QDA tool",
         ) from None
     with zf:
         members = [n for n in zf.namelist() if not n.endswith("/")]
@@ -423,9 +429,12 @@ def _read_qdpx(path, *, crlf: str) -> CodedExport:
 def _zip_read(zf: zipfile.ZipFile, p: Path, member: str) -> bytes:
     try:
         return zf.read(member)
-    except (zipfile.BadZipFile, zlib.error, OSError, EOFError):
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
         raise InputError(
-            p, f"REFI-QDA project is corrupt: {member} cannot be extracted", expected="a .qdpx exported by the QDA tool"
+            p,
+            f"REFI-QDA project is corrupt: {member} cannot be extracted",
+            found=str(exc) or type(exc).__name__,
+            expected="a .qdpx exported by the QDA tool",
         ) from None
 
 
@@ -594,7 +603,8 @@ def _offset_map(p: Path, name: str, raw: str, text: str, selections: list, crlf:
         s, e = next((s, e) for _, s, e in selections if not (s >= 0 and e <= limits[mode]))
         raise InputError(
             p,
-            f"offset outside its text: a selection lies beyond the end of source {name!r}",
+            f"offset outside its text: a selection lies {'before the start' if s < 0 else 'beyond the end'} of source {name!r}",
+            column="startPosition" if s < 0 else "endPosition",
             found=f"startPosition {s}, endPosition {e}",
             expected=f"positions 0..{limits[mode]} (CRLF counted as {mode} code point{'s' if mode == 'two' else ''})",
         )
