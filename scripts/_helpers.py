@@ -236,9 +236,11 @@ def sniff_delimiter(header: str) -> str:
     record of ``header`` (a header line, or the whole text) into most fields, quotes
     respected; comma when none splits it."""
 
+    head = header[: 1 << 16]  # the first record is all that matters: don't copy a large file
+
     def fields(delim: str) -> int:
         try:
-            return len(next(csv.reader(io.StringIO(header, newline=""), delimiter=delim), []))
+            return len(next(csv.reader(io.StringIO(head, newline=""), delimiter=delim), []))
         except csv.Error:
             return 0
 
@@ -341,8 +343,7 @@ def read_csv_input(
         )
     if len(records) == 1:
         raise InputError(p, f"{what} has a header but no data rows", found="0 data rows", expected="at least one data row")
-    df = pd.DataFrame(records[1:], columns=headers, dtype=str)
-    df = df.apply(lambda s: s.str.strip())
+    df = pd.DataFrame([[cell.strip() for cell in rec] for rec in records[1:]], columns=headers, dtype=str)
     df.attrs["source"] = str(p)
     df.attrs["delimiter"] = delim
     df.attrs["identifying"] = list(identifying)
