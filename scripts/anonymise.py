@@ -88,6 +88,17 @@ def pseudonym(key: bytes, identifier: str, *, domain: str = "respondent", length
     return hmac.new(key, msg, hashlib.sha256).hexdigest()[:length]
 
 
+def pseudonyms(key: bytes, identifiers, *, domain: str = "respondent", length: int = 12) -> list[str]:
+    """:func:`pseudonym` of many identifiers, the keyed HMAC set up once and copied."""
+    base = hmac.new(key, digestmod=hashlib.sha256)
+    out = []
+    for identifier in identifiers:
+        h = base.copy()
+        h.update(f"{domain}:{normalise_identifier(identifier)}".encode())
+        out.append(h.hexdigest()[:length])
+    return out
+
+
 def normalise_identifier(value: str) -> str:
     """E-mails and names are compared case- and space-insensitively."""
     return " ".join(str(value).split()).casefold()
@@ -289,7 +300,7 @@ def anonymise_survey(
             identifying=True,
             expected=f"{'an' if link[:1] in 'aeiou' else 'a'} {link} listed in the roster",
         )
-    out = pd.DataFrame({"respondent": [pseudonym(key, v, length=length) for v in ident]}, index=survey.index)
+    out = pd.DataFrame({"respondent": pseudonyms(key, ident, length=length)}, index=survey.index)
 
     # -- organisation and job title -> lookup entry (then both are dropped)
     org = survey["organisation"] if "organisation" in survey.columns else pd.Series("", index=survey.index)

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from _helpers import read_csv_input, run_rule, write_csv
+from _helpers import read_table, run_rule, write_csv
 from instrument import load_instrument
 
 
@@ -284,7 +284,7 @@ def grouping_levels(demographics: Mapping[str, Mapping], ids: Sequence[str]) -> 
 # ----------------------------------------------------------------------------- entries
 def main_fisher(smk) -> None:
     instrument = load_instrument(smk.input.instrument)
-    answers = read_csv_input(smk.input.questionnaire, what="anonymised questionnaire")
+    answers = read_table(smk.input.questionnaire)
     groupings = grouping_levels(smk.params.demographics, smk.params.groupings)
     df = fisher_tests(
         answers,

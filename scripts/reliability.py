@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from _helpers import read_csv_input, run_rule, write_csv
+from _helpers import read_table, run_rule, write_csv
 from instrument import Instrument, load_instrument
 
 
@@ -260,7 +260,7 @@ def select_top_items(items: pd.DataFrame, instrument: Instrument, per_subscale: 
 # ----------------------------------------------------------------------------- entry
 def main(smk) -> None:
     instrument = load_instrument(smk.input.instrument)
-    answers = read_csv_input(smk.input.questionnaire, what="anonymised questionnaire")
+    answers = read_table(smk.input.questionnaire)
     scores = pd.read_csv(smk.input.item_scores)
     subscale_scores = pd.read_csv(smk.input.subscale_scores)
     items = item_statistics(answers, scores, instrument)

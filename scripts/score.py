@@ -11,7 +11,7 @@ Item score = the instrument's score for the answer's label, reverse-keyed items 
 import numpy as np
 import pandas as pd
 
-from _helpers import read_csv_input, run_rule, write_csv
+from _helpers import read_table, run_rule, write_csv
 from instrument import Instrument, load_instrument
 
 
@@ -47,7 +47,7 @@ def subscale_scores(scores: pd.DataFrame, instrument: Instrument) -> pd.DataFram
 
 def main(smk) -> None:
     instrument = load_instrument(smk.input.instrument)
-    answers = read_csv_input(smk.input.questionnaire, what="anonymised questionnaire")
+    answers = read_table(smk.input.questionnaire)
     groupings = [c for c in answers.columns if c != "respondent" and not c.startswith("item_")]
     scores = item_scores(answers, instrument)
     subs = subscale_scores(scores, instrument)

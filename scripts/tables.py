@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from _helpers import read_csv_input, read_json, run_rule, write_csv
+from _helpers import read_json, read_table, run_rule, write_csv
 
 NON_RESPONSE = "non-response"
 
@@ -56,7 +56,7 @@ def table1(data: pd.DataFrame, sample: Mapping, demographics: Mapping[str, Mappi
 
 
 def main(smk) -> None:
-    data = read_csv_input(smk.input.questionnaire, what="anonymised questionnaire")
+    data = read_table(smk.input.questionnaire)
     sample = read_json(smk.input.sample)
     write_csv(table1(data, sample, smk.params.demographics, smk.params.order), smk.output[0])
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from _helpers import read_csv_input, run_rule, write_csv
+from _helpers import read_table, run_rule, write_csv
 from qda import split_code_path
 
 PARTICIPANT_SPEAKER = re.compile(r"^(\[Participant \d+\]):", re.MULTILINE)
@@ -151,10 +151,10 @@ def read_transcript_dir(folder) -> dict[str, str]:
 
 
 def main(smk) -> None:
-    segments = read_csv_input(smk.input.segments, what="coded segments")
+    segments = read_table(smk.input.segments)
     segments["start"] = segments["start"].astype(int)
-    notes = read_csv_input(smk.input.notes, what="flip-chart notes")
-    codebook = read_csv_input(smk.input.codebook, what="codebook")
+    notes = read_table(smk.input.notes)
+    codebook = read_table(smk.input.codebook)
     transcripts = read_transcript_dir(smk.input.transcripts)
     cb = smk.params.codebook
     quotes = smk.params.quotes
