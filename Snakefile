@@ -48,5 +48,6 @@ rule all:
         rules.themes.output,
         rules.reproduction_check.output,
         rules.consistency_audit.output,
-        rules.figures.output,
+        rules.figures_questionnaire.output,
+        rules.figures_themes.output,
         rules.report.output,

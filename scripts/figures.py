@@ -599,11 +599,10 @@ def focus_group_heatmap(focus_group_themes: pd.DataFrame) -> Figure:
 
 
 # ----------------------------------------------------------------------------- entry
-def main(smk) -> None:
-    """Inputs ``item_statistics, subscale_scores, table4, focus_groups, instrument``; outputs
-    ``{likert,distributions,flipchart,heatmap}_{png,svg}``; optional params ``by`` (grouping
-    column, default ``org_type``), ``by_label`` (its name in the figure) and ``levels`` (its
-    levels in display order)."""
+def main_questionnaire(smk) -> None:
+    """Inputs ``item_statistics, subscale_scores, instrument``; outputs
+    ``{likert,distributions}_{png,svg}``; optional params ``by`` (grouping column, default
+    ``org_type``), ``by_label`` (its name in the figure) and ``levels`` (display order)."""
     instrument = load_instrument(smk.input.instrument)
     labels = [f"n_{label_slug(lab)}" for lab in instrument.labels]
     items = read_csv_input(smk.input.item_statistics, what="item statistics", required=["item", "n", "n_missing", *labels])
@@ -612,26 +611,34 @@ def main(smk) -> None:
     scores = read_csv_input(
         smk.input.subscale_scores, what="subscale scores", required=[by, *(s.id for s in instrument.subscales)], identifying=["respondent"]
     )
-    table4 = read_csv_input(smk.input.table4, what="Table 4", required=["sheet", "theme", "sub_theme", "n_notes", "denominator"])
-    fgt = read_csv_input(smk.input.focus_groups, what="focus-group themes", required=["theme", "sub_theme", "total"])
-
     save(likert_items(items, instrument), smk.output.likert_png, smk.output.likert_svg)
     save(
         subscale_distributions(scores, instrument, by=by, by_label=params.get("by_label"), levels=params.get("levels")),
         smk.output.distributions_png,
         smk.output.distributions_svg,
     )
-    save(flipchart_themes(table4), smk.output.flipchart_png, smk.output.flipchart_svg)
-    save(focus_group_heatmap(fgt), smk.output.heatmap_png, smk.output.heatmap_svg)
     log.info(
-        "wrote 4 figures (PNG and SVG): %d scored items, %d respondents x %d subscales, %d Table 4 rows, %d focus-group theme rows",
+        "wrote 2 figures (PNG and SVG): %d scored items, %d respondents x %d subscales",
         len(instrument.scored_items),
         len(scores),
         len(instrument.subscales),
-        len(table4),
-        len(fgt),
     )
 
 
+def main_themes(smk) -> None:
+    """Inputs ``table4, focus_groups``; outputs ``{flipchart,heatmap}_{png,svg}``."""
+    table4 = read_csv_input(smk.input.table4, what="Table 4", required=["sheet", "theme", "sub_theme", "n_notes", "denominator"])
+    fgt = read_csv_input(smk.input.focus_groups, what="focus-group themes", required=["theme", "sub_theme", "total"])
+    save(flipchart_themes(table4), smk.output.flipchart_png, smk.output.flipchart_svg)
+    save(focus_group_heatmap(fgt), smk.output.heatmap_png, smk.output.heatmap_svg)
+    log.info("wrote 2 figures (PNG and SVG): %d Table 4 rows, %d focus-group theme rows", len(table4), len(fgt))
+
+
+def main(smk) -> None:
+    """All four figures in one go (the outputs of both rules)."""
+    main_questionnaire(smk)
+    main_themes(smk)
+
+
 if "snakemake" in globals():
-    run_rule(snakemake, main)  # noqa: F821
+    run_rule(snakemake, {"figures_questionnaire": main_questionnaire, "figures_themes": main_themes}.get(snakemake.rule, main))  # noqa: F821

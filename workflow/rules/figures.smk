@@ -1,14 +1,12 @@
-# Figures (PNG and SVG, byte-identical on reruns): Likert items, subscale distributions,
-# flip-chart themes, and the theme x focus-group heatmap.
+# Figures (PNG and SVG, byte-identical on reruns). Two rules, so that the theme figures are
+# drawn while the statistics still run, and a recoded segment does not redraw the Likert chart.
 
 
-rule figures:
+rule figures_questionnaire:
     input:
         code=code("instrument", "reliability"),
         item_statistics=rules.reliability.output.item_statistics,
         subscale_scores=rules.score.output.subscale_scores,
-        table4=rules.themes.output.table4,
-        focus_groups=rules.themes.output.focus_groups,
         instrument=config["instrument"],
     output:
         likert_png=report(
@@ -23,6 +21,20 @@ rule figures:
             category="Figures",
         ),
         distributions_svg="results/figures/subscale_distributions.svg",
+    log:
+        "results/logs/figures_questionnaire.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../../scripts/figures.py"
+
+
+rule figures_themes:
+    input:
+        code=code("instrument", "reliability"),
+        table4=rules.themes.output.table4,
+        focus_groups=rules.themes.output.focus_groups,
+    output:
         flipchart_png=report(
             "results/figures/flipchart_themes.png",
             caption="../report/figure.rst",
@@ -36,7 +48,7 @@ rule figures:
         ),
         heatmap_svg="results/figures/focus_group_heatmap.svg",
     log:
-        "results/logs/figures.log",
+        "results/logs/figures_themes.log",
     conda:
         "../../environment.yml"
     script:

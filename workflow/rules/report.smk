@@ -29,7 +29,7 @@ rule report:
         quotes=rules.themes.output.quotes,
         checks=rules.reproduction_check.output[0],
         audit=rules.consistency_audit.output[0],
-        figures=rules.figures.output,
+        figures=[*rules.figures_questionnaire.output, *rules.figures_themes.output],
     output:
         **{
             fmt: (
