@@ -12,7 +12,7 @@ configfile: "config.yaml"
 
 # One clear line for a bad config (scripts/config_check.py), then the schema with defaults.
 sys.path.insert(0, f"{workflow.basedir}/scripts")
-from config_check import check_config_or_exit
+from config_check import check_config_or_exit, config_fingerprint
 
 check_config_or_exit(
     config, file=workflow.configfiles[-1] if workflow.configfiles else "config.yaml"

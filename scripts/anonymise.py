@@ -191,34 +191,28 @@ def lookup_org(
     org: str, title: str, org_lookup: Mapping, title_lookup: Mapping, *, file, row: int, columns: Mapping[str, str]
 ) -> tuple[dict | None, str]:
     """Lookup entry for an organisation (or, if blank, the job title) and which one matched."""
-    org_keys = {normalise_header(k): v for k, v in org_lookup.items()}
-    title_keys = {normalise_header(k): v for k, v in title_lookup.items()}
-    if org.strip():
-        entry = org_keys.get(normalise_header(org))
+    for role, value, table, problem, expected in (
+        (
+            "organisation",
+            org,
+            org_lookup,
+            "organisation not in config organisation_lookup",
+            "an organisation listed under organisation_lookup (add it there)",
+        ),
+        (
+            "job_title",
+            title,
+            title_lookup,
+            "organisation blank and job title not in config job_title_lookup",
+            "a job title listed under job_title_lookup, or an organisation",
+        ),
+    ):
+        if not value.strip():
+            continue
+        entry = {normalise_header(k): v for k, v in table.items()}.get(normalise_header(value))
         if entry is None:
-            raise InputError(
-                file,
-                "organisation not in config organisation_lookup",
-                row=row,
-                column=columns["organisation"],
-                found=org,
-                identifying=True,
-                expected="an organisation listed under organisation_lookup (add it there)",
-            )
-        return entry, "organisation"
-    if title.strip():
-        entry = title_keys.get(normalise_header(title))
-        if entry is None:
-            raise InputError(
-                file,
-                "organisation blank and job title not in config job_title_lookup",
-                row=row,
-                column=columns["job_title"],
-                found=title,
-                identifying=True,
-                expected="a job title listed under job_title_lookup, or an organisation",
-            )
-        return entry, "job_title"
+            raise InputError(file, problem, row=row, column=columns[role], found=value, identifying=True, expected=expected)
+        return entry, role
     return None, "none"
 
 

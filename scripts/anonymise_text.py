@@ -275,13 +275,14 @@ def main(smk) -> None:
     key, _source = load_key(cfg["pseudonymisation"], demo_allowed=demo_key_allowed(cfg["study"]["synthetic"], raw))
     roster = read_roster(smk.input.roster, cfg)
     facilitators = read_facilitators(smk.input.facilitators)
-    redactor = Redactor.from_config(people_for(roster, facilitators, key), cfg["redaction"])
+    people = people_for(roster, facilitators, key)
+    redactor = Redactor.from_config(people, cfg["redaction"])
     notes = read_notes(smk.input.flipchart, cfg["qualitative"]["flipchart"])
     transcripts = read_transcripts(smk.input.transcripts, cfg["qualitative"]["transcripts"]["glob"])
 
     extra = unlisted_speakers({n: t for n, (_, t) in transcripts.items()}, cfg["qualitative"]["transcripts"]["speaker_pattern"], redactor)
     if extra:
-        people = people_for(roster, facilitators, key) + [Person(name=s, label=UNLISTED, category="unlisted_speaker") for s in extra]
+        people += [Person(name=s, label=UNLISTED, category="unlisted_speaker") for s in extra]
         redactor = Redactor.from_config(people, cfg["redaction"])
 
     out = anonymise_text(notes, transcripts, smk.input.coded_export, redactor, cfg["qualitative"])
@@ -303,10 +304,7 @@ def main(smk) -> None:
         len(extra),
     )
     if smk.params.keep_key:
-        labels = participant_labels(roster, key)
-        key_rows = [{"name": n, "label": labels[n], "category": "participant"} for n in roster["name"]]
-        key_rows += [{"name": n, "label": FACILITATOR, "category": "facilitator"} for n in facilitators]
-        key_rows += [{"name": s, "label": UNLISTED, "category": "unlisted_speaker"} for s in extra]
+        key_rows = [{"name": p.name, "label": p.label, "category": p.category} for p in people]
         (path,) = smk.output.restricted_key  # declared as a list: empty when keep_key is false
         write_csv(pd.DataFrame(key_rows).sort_values("label", kind="stable"), path)
 

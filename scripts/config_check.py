@@ -130,6 +130,17 @@ def check_config(config: Mapping, *, file: str = "config.yaml", root: Path | Non
         )
 
 
+def config_fingerprint(config: Mapping, keys) -> str:
+    """SHA-256 of the named config sections. Rules pass it as a param, so Snakemake reruns
+    them when the sections change, without the sections themselves (which name places,
+    services and organisations) entering Snakemake's metadata and report."""
+    import hashlib
+    import json
+
+    blob = json.dumps({k: config.get(k) for k in keys}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
 def check_config_or_exit(config: Mapping, *, file: str = "config.yaml", root: Path | None = None) -> None:
     """For the Snakefile: print the one line and stop, instead of a traceback."""
     try:

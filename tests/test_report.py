@@ -5,7 +5,6 @@ invocation of the renderer (Quarto is not installable here: a stand-in records i
 import json
 import os
 import stat
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -155,4 +154,4 @@ def test_pandoc_route_renders_a_small_source(tmp_path):
     first = outputs["pdf"].read_bytes()
     report.render_pandoc(source, ["pdf"], 1700000000, outputs)
     assert outputs["pdf"].read_bytes() == first, "the PDF is byte-identical for a fixed date"
-    assert not Path(tmp_path / "r.html.tmp").exists()
+    assert not list(tmp_path.glob(".*.tmp")), "outputs are renamed into place, no temporary file is left"

@@ -68,3 +68,13 @@ def test_declared_code_inputs_match_the_scripts_imports():
 def test_closure_follows_imports_transitively():
     # report imports reproduce, which imports audit: audit must be in report's closure.
     assert "audit" in closure("report") and "audit" not in imports("report")
+
+
+def test_config_fingerprint_changes_with_the_sections_and_hides_them():
+    from config_check import config_fingerprint
+
+    config = {"redaction": {"places": ["Ashcombe"]}, "report": {"renderer": "auto"}}
+    fp = config_fingerprint(config, ["redaction"])
+    assert len(fp) == 64 and "Ashcombe" not in fp
+    assert fp == config_fingerprint({**config, "report": {"renderer": "pandoc"}}, ["redaction"]), "other sections do not matter"
+    assert fp != config_fingerprint({**config, "redaction": {"places": ["Dunmere"]}}, ["redaction"])

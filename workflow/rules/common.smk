@@ -2,15 +2,9 @@
 
 
 def fingerprint(*keys):
-    """SHA-256 of the config sections a rule reads (from snakemake.config). Passed as a
-    param, so Snakemake reruns the rule when they change, without copying the sections
-    themselves into its metadata and report: they name places, services and organisations.
-    """
-    import hashlib
-    import json
-
-    blob = json.dumps({k: config.get(k) for k in keys}, sort_keys=True, default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()
+    """A param that reruns the rule when these config sections change, without copying
+    them into Snakemake's metadata and report (scripts/config_check.py)."""
+    return config_fingerprint(config, keys)
 
 
 def code(*modules):

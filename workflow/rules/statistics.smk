@@ -52,7 +52,6 @@ rule reliability:
         "../../environment.yml"
     params:
         ci_level=config["analysis"]["ci_level"],
-        alpha_missing=config["analysis"]["alpha_missing"],
         per_subscale=config["analysis"]["table3"]["per_subscale"],
     script:
         "../../scripts/reliability.py"
