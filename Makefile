@@ -33,14 +33,14 @@ $(STAMP): requirements.txt
 	@cp requirements.txt $(STAMP)
 
 report: $(STAMP)
-	$(BIN)/python scripts/pipeline.py --cores $(CORES)
+	$(BIN)/python tools/pipeline.py --cores $(CORES)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check scripts tests
-	$(BIN)/ruff format --check scripts tests
+	$(BIN)/ruff check scripts tools tests
+	$(BIN)/ruff format --check scripts tools tests
 	$(BIN)/snakefmt --check Snakefile workflow/rules
 	$(BIN)/snakemake --lint --cores 1
 
@@ -48,11 +48,11 @@ provenance: $(STAMP)
 	$(BIN)/snakemake --report results/provenance.zip
 
 bench: $(STAMP)
-	$(BIN)/python scripts/benchmark.py
+	$(BIN)/python tools/benchmark.py
 
 synthetic: $(STAMP)
-	$(BIN)/python scripts/synth_survey.py --out data/synthetic
-	$(BIN)/python scripts/synth_qual.py --out data/synthetic
+	$(BIN)/python tools/synth_survey.py --out data/synthetic
+	$(BIN)/python tools/synth_qual.py --out data/synthetic
 
 clean:
 	rm -rf results .snakemake

@@ -13,6 +13,8 @@ configfile: "config.yaml"
 # One clear line for a bad config (scripts/config_check.py), then the schema with defaults.
 sys.path.insert(0, f"{workflow.basedir}/scripts")
 from config_check import check_config_or_exit, config_fingerprint
+from contracts import RESULTS_LIST, produced_by
+from module_deps import module_files
 
 check_config_or_exit(
     config, file=workflow.configfiles[-1] if workflow.configfiles else "config.yaml"
@@ -38,16 +40,5 @@ include: "workflow/rules/report.smk"
 rule all:
     default_target: True
     input:
-        rules.anonymise_survey.output,
-        rules.score.output,
-        rules.table1.output,
-        rules.reliability.output,
-        rules.fisher_tests.output,
-        rules.scale_group_tests.output,
-        rules.anonymise_freetext.output,
-        rules.themes.output,
-        rules.reproduction_check.output,
-        rules.consistency_audit.output,
-        rules.figures_questionnaire.output,
-        rules.figures_themes.output,
         rules.report.output,
+        list(all_results(kinds=("csv", "json", "png", "svg", "dir")).values()),

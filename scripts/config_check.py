@@ -11,13 +11,11 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from _helpers import InputError, one_of, validate_against_schema
+from errors import InputError, one_of
+from groupings import levels_of
+from schemas import validate_against_schema
 
 SCHEMA = Path(__file__).resolve().parent.parent / "workflow" / "schemas" / "config.schema.yaml"
-
-
-def levels_of(spec: Mapping) -> list[str]:
-    return list(spec["levels"]) if "levels" in spec else [b["level"] for b in spec["bins"]]
 
 
 def check_config(config: Mapping, *, file: str = "config.yaml", root: Path | None = None) -> None:

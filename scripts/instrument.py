@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from _helpers import InputError, load_yaml, normalise_header, one_of, validate_against_schema
+from errors import InputError, one_of
+from rawinput import normalise_header
+from schemas import load_yaml, validate_against_schema
 
 SCHEMA = Path(__file__).resolve().parent.parent / "workflow" / "schemas" / "instrument.schema.yaml"
 
@@ -111,6 +113,11 @@ class Instrument:
     def possible_range(self, sid: str) -> tuple[float, float]:
         k = len(self.subscale(sid).items)
         return (k * self.min_score, k * self.max_score)
+
+
+def label_slug(label: str) -> str:
+    """'Strongly agree' -> 'strongly_agree' (column names of the item table)."""
+    return "_".join("".join(ch if ch.isalnum() else " " for ch in label.casefold()).split())
 
 
 def _is_number(text: str) -> bool:

@@ -31,7 +31,8 @@ from xml.etree import ElementTree as ET
 
 import pandas as pd
 
-from _helpers import InputError, normalise_header, one_of, read_csv_input, read_text_input, sniff_delimiter
+from errors import InputError, one_of
+from rawinput import normalise_header, read_csv_input, read_text_input, sniff_delimiter
 
 log = logging.getLogger("ripls.qda")
 

@@ -17,8 +17,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from _helpers import read_table, run_rule, write_csv
-from instrument import Instrument, load_instrument
+from contracts import read_result, result, write_result
+from instrument import Instrument, label_slug, load_instrument
+from stage import run_rule
 
 
 # ----------------------------------------------------------------------------- alpha
@@ -167,11 +168,6 @@ def item_statistics(answers: pd.DataFrame, scores: pd.DataFrame, instrument: Ins
     return pd.DataFrame(rows)
 
 
-def label_slug(label: str) -> str:
-    """'Strongly agree' -> 'strongly_agree' (column names of the item table)."""
-    return "_".join("".join(ch if ch.isalnum() else " " for ch in label.casefold()).split())
-
-
 # ----------------------------------------------------------------------------- Table 2
 def subscale_table(subscale_scores: pd.DataFrame, scores: pd.DataFrame, instrument: Instrument, ci_level: float = 0.95) -> pd.DataFrame:
     """Table 2: per subscale, items, possible range, n scored, mean, SD, alpha with CI."""
@@ -260,13 +256,15 @@ def select_top_items(items: pd.DataFrame, instrument: Instrument, per_subscale: 
 # ----------------------------------------------------------------------------- entry
 def main(smk) -> None:
     instrument = load_instrument(smk.input.instrument)
-    answers = read_table(smk.input.questionnaire)
-    scores = pd.read_csv(smk.input.item_scores)
-    subscale_scores = pd.read_csv(smk.input.subscale_scores)
+    answers = read_result(smk.input.questionnaire, result("questionnaire"))
+    scores = read_result(smk.input.item_scores, result("item_scores"))
+    subscale_scores = read_result(
+        smk.input.subscale_scores, result("subscale_scores"), names={"<subscale>": [s.id for s in instrument.subscales]}
+    )
     items = item_statistics(answers, scores, instrument)
-    write_csv(subscale_table(subscale_scores, scores, instrument, smk.params.ci_level), smk.output.table2)
-    write_csv(items, smk.output.item_statistics)
-    write_csv(select_top_items(items, instrument, smk.params.per_subscale), smk.output.table3)
+    write_result(subscale_table(subscale_scores, scores, instrument, smk.params.ci_level), smk.output.table2, result("table2"))
+    write_result(items, smk.output.item_statistics, result("item_statistics"))
+    write_result(select_top_items(items, instrument, smk.params.per_subscale), smk.output.table3, result("table3"))
 
 
 if "snakemake" in globals():

@@ -20,11 +20,9 @@ The source uses only what both renderers handle: ``{{< include >}}`` shortcodes 
 here for pandoc), pipe tables, images, fenced divs and raw typst blocks.
 """
 
-import datetime as dt
 import logging
 import math
 import os
-import platform
 import re
 import shutil
 import subprocess
@@ -34,16 +32,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from _helpers import read_json, run_rule, sha256_file, write_bytes, write_json, write_text
+from contracts import read_result, result
+from outputs import write_bytes, write_json, write_text
+from provenance import build_date, git_state, sha256_file, versions, withhold
+from stage import as_list, run_rule
 
 ROOT = Path(__file__).resolve().parent.parent
 INCLUDE = re.compile(r"^\{\{<\s*include\s+(\S+)\s*>\}\}\s*$", re.MULTILINE)
-WITHHELD_KEYS = {
-    ("redaction", "places"): "places named in free text",
-    ("redaction", "services"): "services named in free text",
-    ("organisation_lookup",): "organisations",
-    ("job_title_lookup",): "job titles",
-}
 
 
 # ----------------------------------------------------------------------------- formatting
@@ -88,7 +83,7 @@ class Published:
     """Published figures and their reproduction status, found by what they compute."""
 
     def __init__(self, figures: pd.DataFrame, checks: pd.DataFrame):
-        from reproduce import parse_spec
+        from reproduction_check import parse_spec
 
         status = checks.set_index("figure").to_dict("index")
         self._by_target: dict[tuple, list[dict]] = {}
@@ -224,7 +219,7 @@ def reliability_md(t2: pd.DataFrame, level: float) -> str:
 
 
 def items_md(items: pd.DataFrame, labels: Sequence[str]) -> str:
-    from reliability import label_slug
+    from instrument import label_slug
 
     head = ["Item", "Subscale", "n", *[esc(lab) for lab in labels], "Median", "Mode", "Modal %", "Item-rest r", "α if deleted"]
     rows = []
@@ -436,64 +431,6 @@ def methods_md(config: Mapping, instrument) -> str:
 
 
 # ----------------------------------------------------------------------------- provenance
-def withhold(config: Mapping) -> dict:
-    """The config as used, with lists that name places, services and organisations withheld."""
-    out = json_safe(config)
-    for path, what in WITHHELD_KEYS.items():
-        node = out
-        for k in path[:-1]:
-            node = node.get(k, {})
-        if path[-1] in node:
-            n = len(node[path[-1]])
-            node[path[-1]] = f"<withheld: {n} {what}>"
-    if "pseudonymisation" in out:
-        for k in ("demo_key",):
-            if out["pseudonymisation"].get(k):
-                out["pseudonymisation"][k] = "<withheld>"
-    return out
-
-
-def json_safe(obj):
-    if isinstance(obj, Mapping):
-        return {str(k): json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [json_safe(v) for v in obj]
-    return obj
-
-
-def git_state(root: Path = ROOT) -> dict:
-    def git(*args: str) -> str:
-        try:
-            return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
-        except (OSError, subprocess.CalledProcessError):
-            return ""
-
-    commit = git("rev-parse", "HEAD")
-    status = git("status", "--porcelain")
-    return {"commit": commit or "unknown (not a git checkout)", "dirty": bool(status) if commit else None}
-
-
-def build_date(environ: Mapping[str, str] = os.environ) -> dict:
-    epoch = environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        when = dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
-        return {"date": when.strftime("%Y-%m-%d %H:%M UTC"), "source": "SOURCE_DATE_EPOCH", "epoch": int(epoch)}
-    now = dt.datetime.now(tz=dt.UTC)
-    return {"date": now.strftime("%Y-%m-%d %H:%M UTC"), "source": "clock (SOURCE_DATE_EPOCH not set)", "epoch": int(now.timestamp())}
-
-
-def versions(renderer: Mapping) -> dict:
-    from importlib.metadata import PackageNotFoundError, version
-
-    pkgs = {}
-    for name in ("snakemake", "pandas", "numpy", "scipy", "matplotlib", "pyyaml", "jsonschema", "pypandoc_binary", "typst"):
-        try:
-            pkgs[name] = version(name)
-        except PackageNotFoundError:
-            pkgs[name] = "not installed"
-    return {"python": platform.python_version(), "platform": platform.platform(terse=True), "packages": pkgs, "renderer": dict(renderer)}
-
-
 def provenance_md(prov: Mapping) -> str:
     rows = [[f"`{esc(p)}`", f"`{h}`"] for p, h in sorted(prov["inputs"].items())]
     git = prov["git"]
@@ -516,7 +453,7 @@ def provenance_md(prov: Mapping) -> str:
 def choose_renderer(preference: str) -> dict:
     quarto = shutil.which("quarto")
     if preference == "quarto" and not quarto:
-        from _helpers import InputError
+        from errors import InputError
 
         raise InputError(
             "config.yaml",
@@ -572,11 +509,6 @@ def render_quarto(quarto: str, source: Path, formats: Sequence[str], epoch: int,
 
 
 # ----------------------------------------------------------------------------- entry
-def _listed(value) -> list[str]:
-    """A Snakemake input that may be one path or a list of paths."""
-    return [value] if isinstance(value, str) else list(value)
-
-
 def main(smk) -> None:
     import yaml
 
@@ -593,28 +525,24 @@ def main(smk) -> None:
     for f in Path("reports").glob("*"):
         if f.is_file():
             shutil.copyfile(f, source / f.name)
-    pngs = {Path(f).stem: Path(f) for f in _listed(i.figures) if f.endswith(".png")}
+    pngs = {Path(f).stem: Path(f) for f in as_list(i.figures) if f.endswith(".png")}
     for name in FIGURE_CAPTIONS:
         shutil.copyfile(pngs[name], source / "figures" / f"{name}.png")
 
-    read = pd.read_csv
-    t1, t2, items, t3 = read(i.table1), read(i.table2), read(i.item_statistics), read(i.table3)
-    fisher, scale = read(i.fisher), read(i.scale_tests)
-    t4, fg, sizes, quotes = (
-        read(i.table4, keep_default_na=False),
-        read(i.focus_groups, keep_default_na=False),
-        read(i.sizes),
-        read(i.quotes, keep_default_na=False),
-    )
-    checks, audit = read(i.checks, keep_default_na=False, dtype=str), read(i.audit, keep_default_na=False, dtype=str)
-    figures = read(i.published, keep_default_na=False, dtype=str)
-    pub = Published(figures, checks)
-    sample = read_json(i.sample)
+    def read(key: str):
+        return read_result(getattr(i, key), result(key))
+
+    t1, t2, items, t3 = read("table1"), read("table2"), read("item_statistics"), read("table3")
+    fisher, scale = read("fisher"), read("scale_tests")
+    t4, fg, sizes, quotes = read("table4"), read("focus_groups"), read("sizes"), read("quotes")
+    checks, audit = read("checks"), read("audit")
+    pub = Published(read("published_figures"), checks)
+    sample = read("sample")
 
     renderer = choose_renderer(config["report"]["renderer"])
     built = build_date()
-    inputs = {**read_json(i.raw_hashes_survey), **read_json(i.raw_hashes_freetext)}
-    for p in [i.instrument, i.published, i.relations, *_listed(i.records), *sorted(Path("reports").glob("*"))]:
+    inputs = {**read("hashes_survey"), **read("hashes_freetext")}
+    for p in [i.instrument, i.published, i.relations, *as_list(i.records), *sorted(Path("reports").glob("*"))]:
         inputs[str(p)] = sha256_file(p)
     prov = {
         "inputs": inputs,
@@ -627,7 +555,7 @@ def main(smk) -> None:
     write_json(smk.output.provenance, {k: v for k, v in prov.items() if k != "config_yaml"})
 
     names = {s.id: s.name for s in instrument.subscales}
-    sheet_titles = {"expectation": "Expectations of an interagency workshop", "obstacle": "Perceived obstacles to interagency working"}
+    sheet_titles = config["qualitative"]["flipchart"]["sheet_titles"]
     fragments = {
         "banner": banner(config["study"]["synthetic"]),
         "summary": summary_md(sample, t2, fisher, scale, t4, sizes, checks, audit),
@@ -645,7 +573,7 @@ def main(smk) -> None:
         "figures": figures_md(FIGURE_CAPTIONS),
         "checks": checks_md(checks),
         "audit": audit_md(audit),
-        "anonymisation": anonymisation_md(read_json(i.k_anonymity), read_json(i.anonymisation_log), read(i.redaction_log)),
+        "anonymisation": anonymisation_md(read("k_anonymity"), read("anonymisation_log"), read("redaction_log")),
         "provenance": provenance_md(prov),
     }
     for name, text in fragments.items():

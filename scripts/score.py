@@ -11,8 +11,9 @@ Item score = the instrument's score for the answer's label, reverse-keyed items 
 import numpy as np
 import pandas as pd
 
-from _helpers import read_table, run_rule, write_csv
+from contracts import read_result, result, write_result
 from instrument import Instrument, load_instrument
+from stage import run_rule
 
 
 def item_scores(answers: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
@@ -47,13 +48,13 @@ def subscale_scores(scores: pd.DataFrame, instrument: Instrument) -> pd.DataFram
 
 def main(smk) -> None:
     instrument = load_instrument(smk.input.instrument)
-    answers = read_table(smk.input.questionnaire)
+    answers = read_result(smk.input.questionnaire, result("questionnaire"))
     groupings = [c for c in answers.columns if c != "respondent" and not c.startswith("item_")]
     scores = item_scores(answers, instrument)
     subs = subscale_scores(scores, instrument)
     subs = pd.concat([subs[["respondent"]], answers[groupings].replace("", np.nan), subs.drop(columns="respondent")], axis=1)
-    write_csv(scores, smk.output.item_scores)
-    write_csv(subs, smk.output.subscale_scores)
+    write_result(scores, smk.output.item_scores, result("item_scores"))
+    write_result(subs, smk.output.subscale_scores, result("subscale_scores"), names={"<subscale>": [s.id for s in instrument.subscales]})
 
 
 if "snakemake" in globals():

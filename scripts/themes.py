@@ -19,12 +19,12 @@ the tables do not depend on the order in which a QDA tool exported its codebook.
 
 import re
 from collections.abc import Mapping
-from pathlib import Path
 
 import pandas as pd
 
-from _helpers import read_table, run_rule, write_csv
+from contracts import read_result, result, write_result
 from qda import split_code_path
+from stage import run_rule
 
 PARTICIPANT_SPEAKER = re.compile(r"^(\[Participant \d+\]):", re.MULTILINE)
 NO_THEME = "(no theme)"
@@ -145,24 +145,24 @@ def codebook_table(codebook: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFra
     return pd.DataFrame(rows)
 
 
-def read_transcript_dir(folder) -> dict[str, str]:
-    """Redacted transcripts, named by their document (the file stem)."""
-    return {f.stem: f.read_text(encoding="utf-8") for f in sorted(Path(folder).glob("*.txt"))}
-
-
 def main(smk) -> None:
-    segments = read_table(smk.input.segments)
-    segments["start"] = segments["start"].astype(int)
-    notes = read_table(smk.input.notes)
-    codebook = read_table(smk.input.codebook)
-    transcripts = read_transcript_dir(smk.input.transcripts)
+    segments = read_result(smk.input.segments, result("segments"))
+    notes = read_result(smk.input.notes, result("notes"))
+    codebook = read_result(smk.input.export_codebook, result("export_codebook"))
+    transcripts = read_result(smk.input.transcripts, result("transcripts"))
     cb = smk.params.codebook
     quotes = smk.params.quotes
-    write_csv(table4(segments, notes, cb["flipchart_categories"]), smk.output.table4)
-    write_csv(focus_group_themes(segments, list(transcripts), cb["focus_group_category"]), smk.output.focus_groups)
-    write_csv(group_sizes(transcripts), smk.output.sizes)
-    write_csv(theme_quotes(segments, quotes["per_sub_theme"], quotes["max_chars"]), smk.output.quotes)
-    write_csv(codebook_table(codebook, segments), smk.output.codebook)
+    groups = list(transcripts)
+    write_result(table4(segments, notes, cb["flipchart_categories"]), smk.output.table4, result("table4"))
+    write_result(
+        focus_group_themes(segments, groups, cb["focus_group_category"]),
+        smk.output.focus_groups,
+        result("focus_groups"),
+        names={"<focus group>": groups},
+    )
+    write_result(group_sizes(transcripts), smk.output.sizes, result("sizes"))
+    write_result(theme_quotes(segments, quotes["per_sub_theme"], quotes["max_chars"]), smk.output.quotes, result("quotes"))
+    write_result(codebook_table(codebook, segments), smk.output.codebook, result("codebook"))
 
 
 if "snakemake" in globals():

@@ -34,7 +34,7 @@ def run_pipeline(workdir: Path, *args: str, env: dict | None = None, timeout: in
     base.update(env or {})
     base = {k: v for k, v in base.items() if v is not None}
     return subprocess.run(
-        [PYTHON, "scripts/pipeline.py", "--cores", "2", *args], cwd=workdir, env=base, capture_output=True, text=True, timeout=timeout
+        [PYTHON, "tools/pipeline.py", "--cores", "2", *args], cwd=workdir, env=base, capture_output=True, text=True, timeout=timeout
     )
 
 

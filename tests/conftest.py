@@ -3,6 +3,7 @@ the synthetic study, in a fresh copy of the repository, and is reused by every t
 checks outputs."""
 
 import pytest
+
 from _support import fresh_copy, run_pipeline
 
 

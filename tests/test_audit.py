@@ -9,8 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import audit
-from _helpers import InputError, MockSnakemake
+import consistency_audit
+import published
+from errors import InputError
+from mock_snakemake import MockSnakemake
 
 ROOT = Path(__file__).resolve().parents[1]
 FIGURES = ROOT / "data" / "published" / "hean2015_figures.csv"
@@ -23,7 +25,7 @@ def figs(*rows: tuple) -> pd.DataFrame:
     for r in rows:
         fid, printed, n, kind = r[:4]
         same_as = r[4] if len(r) > 4 else ""
-        loc = audit.ID_PREFIXES[fid.split("_")[0]]
+        loc = published.ID_PREFIXES[fid.split("_")[0]]
         out.append(
             {
                 "figure": fid,
@@ -37,7 +39,7 @@ def figs(*rows: tuple) -> pd.DataFrame:
                 "same_as": same_as,
             }
         )
-    return pd.DataFrame(out, columns=audit.FIGURE_COLUMNS)
+    return pd.DataFrame(out, columns=published.FIGURE_COLUMNS)
 
 
 def verdicts(df: pd.DataFrame, check: str | None = None) -> dict[str, str]:
@@ -59,23 +61,23 @@ def verdicts(df: pd.DataFrame, check: str | None = None) -> dict[str, str]:
     ],
 )
 def test_parse_printed_numbers(text, value, decimals, percent):
-    p = audit.parse_printed(text)
+    p = published.parse_printed(text)
     assert (p.value, p.decimals, p.percent) == (value, decimals, percent)
 
 
 def test_parse_printed_range_and_label():
-    assert audit.parse_printed("9-12").range == (9, 12)
-    assert audit.parse_printed("9–12").range == (9, 12)
-    assert audit.parse_printed("-28").value == -28  # a negative number, not a range
-    label = audit.parse_printed("Strongly agree")
+    assert published.parse_printed("9-12").range == (9, 12)
+    assert published.parse_printed("9–12").range == (9, 12)
+    assert published.parse_printed("-28").value == -28  # a negative number, not a range
+    label = published.parse_printed("Strongly agree")
     assert label.value is None and label.range is None
 
 
 def test_fmt_rounds_half_away_from_zero():
-    assert audit.fmt(Fraction(-177, 44), 2) == "-4.02"
-    assert audit.fmt(Fraction(-4025, 1000), 2) == "-4.03"
-    assert audit.fmt(Fraction(32, 44) * 100, 1) == "72.7"
-    assert audit.fmt(Fraction(1, 3), 0) == "0"
+    assert published.fmt(Fraction(-177, 44), 2) == "-4.02"
+    assert published.fmt(Fraction(-4025, 1000), 2) == "-4.03"
+    assert published.fmt(Fraction(32, 44) * 100, 1) == "72.7"
+    assert published.fmt(Fraction(1, 3), 0) == "0"
 
 
 # --------------------------------------------------------------------------- GRIM
@@ -90,7 +92,7 @@ def test_fmt_rounds_half_away_from_zero():
     ],
 )
 def test_grim_means(printed, n, counts):
-    assert audit.grim_counts(audit.parse_printed(printed), n, percent=False) == counts
+    assert consistency_audit.grim_counts(published.parse_printed(printed), n, percent=False) == counts
 
 
 @pytest.mark.parametrize(
@@ -109,11 +111,11 @@ def test_grim_means(printed, n, counts):
     ],
 )
 def test_grim_percentages(printed, n, counts):
-    assert audit.grim_counts(audit.parse_printed(printed), n, percent=True) == counts
+    assert consistency_audit.grim_counts(published.parse_printed(printed), n, percent=True) == counts
 
 
 def test_grim_rows_in_audit():
-    df = audit.audit(
+    df = consistency_audit.audit(
         figs(
             ("t2_insularity_mean", "-4.03", "44", "mean"),
             ("txt_insularity_mean", "-4.02", "44", "mean"),
@@ -133,7 +135,7 @@ def test_grim_rows_in_audit():
 
 
 def test_no_n_means_no_grim_row():
-    df = audit.audit(figs(("t2_insularity_alpha", "0.69", "", "alpha"), ("txt_insularity_mean", "-4.02", "", "mean")), None)
+    df = consistency_audit.audit(figs(("t2_insularity_alpha", "0.69", "", "alpha"), ("txt_insularity_mean", "-4.02", "", "mean")), None)
     assert df.empty
 
 
@@ -164,9 +166,12 @@ BASE = figs(
 )
 
 
+LIKERT = ["Strongly agree", "Agree", "Neither agree nor disagree", "Disagree", "Strongly disagree"]
+
+
 def run(*relations: dict, figures: pd.DataFrame = BASE) -> pd.DataFrame:
     rels = [{"id": f"r{i}", "statement": "s", **r} for i, r in enumerate(relations)]
-    return audit.audit(figures, {"relations": rels})
+    return consistency_audit.audit(figures, {"relations": rels, "likert_scale": LIKERT})
 
 
 def relation_row(df: pd.DataFrame, check: str) -> pd.Series:
@@ -278,10 +283,11 @@ def test_same_quantity_blames_sign_and_grim():
         ("txt_ins_mean", "-4.02", "44", "mean", "t2_ins_mean"),
         ("t2_ins_mean", "-4.03", "44", "mean"),
     )
-    df = audit.audit(f, None)
+    df = consistency_audit.audit(f, None)
     row = relation_row(df, "cross-location agreement")
     assert row.verdict == "inconsistent" and "differ in sign" in row.detail
-    notes = audit.figure_notes(f)
+    table = consistency_audit.figure_notes(consistency_audit.audit_findings(published.Figures(f), None))
+    notes = table.groupby("figure")["note"].apply(list).to_dict()
     assert "txt_ins_mean" not in notes  # the one figure that is possible and agrees with the majority sign
     assert any("differ in sign" in n for n in notes["abs_ins_mean"])
     assert any("GRIM" in n for n in notes["t2_ins_mean"])
@@ -289,9 +295,9 @@ def test_same_quantity_blames_sign_and_grim():
 
 def test_same_quantity_precision_only_is_consistent():
     f = figs(("txt_a_pct", "75%", "44", "pct", "t3_a_pct"), ("t3_a_pct", "75.0", "44", "pct"))
-    assert relation_row(audit.audit(f, None), "cross-location agreement").verdict == "consistent"
+    assert relation_row(consistency_audit.audit(f, None), "cross-location agreement").verdict == "consistent"
     f = figs(("txt_a_pct", "61.45%", "44", "pct", "t3_a_pct"), ("t3_a_pct", "61.4", "44", "pct"))
-    assert relation_row(audit.audit(f, None), "cross-location agreement").verdict == "inconsistent"
+    assert relation_row(consistency_audit.audit(f, None), "cross-location agreement").verdict == "inconsistent"
 
 
 def test_ambiguity_rows():
@@ -306,50 +312,57 @@ def test_generator_records_become_rows():
         "unreachable": [{"figure": "t1_c_pct", "published": "2.2%", "achieved": "2.3%", "reason": "no count of 44"}],
         "_file": "rec.json",
     }
-    df = audit.audit(BASE, None, [rec])
+    df = consistency_audit.audit(BASE, None, [rec])
     row = df[df.check == "generator record"].iloc[0]
     assert row.verdict == "unreachable in synthetic data"
     assert row.published == "2.2%" and row.detail == "synth_survey (seed 1) reached 2.3%: no count of 44"
     rec["unreachable"][0]["published"] = "2.2"  # without the % sign: the same figure
-    assert "record quotes" not in audit.audit(BASE, None, [rec]).detail.iloc[-1]
+    assert "record quotes" not in consistency_audit.audit(BASE, None, [rec]).detail.iloc[-1]
     rec["unreachable"][0]["published"] = "2.3%"
-    assert "[record quotes '2.3%', the figures table '2.2%']" in audit.audit(BASE, None, [rec]).detail.iloc[-1]
+    assert "[record quotes '2.3%', the figures table '2.2%']" in consistency_audit.audit(BASE, None, [rec]).detail.iloc[-1]
     with pytest.raises(InputError, match="not in the figures table"):
-        audit.audit(BASE, None, [{"generator": "g", "unreachable": [{"figure": "t9_nope"}], "_file": "rec.json"}])
+        consistency_audit.audit(BASE, None, [{"generator": "g", "unreachable": [{"figure": "t9_nope"}], "_file": "rec.json"}])
 
 
 # --------------------------------------------------------------------------- bad inputs
 def test_bad_figures_are_refused():
     dup = pd.concat([BASE.head(1), BASE.head(1)])
     with pytest.raises(InputError, match="appears twice"):
-        audit.audit(dup, None)
+        published.validate_figures(dup, "figures.csv")
     blank = BASE.head(1).assign(printed="")
     with pytest.raises(InputError, match="no printed value"):
-        audit.audit(blank, None)
+        published.validate_figures(blank, "figures.csv")
     with pytest.raises(InputError, match="unknown kind"):
-        audit.audit(BASE.head(1).assign(kind="median"), None)
+        published.validate_figures(BASE.head(1).assign(kind="median"), "figures.csv")
 
 
-def test_bad_relations_are_refused():
-    with pytest.raises(InputError, match="unknown kind"):
-        run({"kind": "sum_of_things", "parts": []})
-    with pytest.raises(InputError, match="not in the figures table"):
-        run({"kind": "group_sizes", "groups": "mth_groups", "sizes": "mth_sizes", "total": "txt_nobody_n"})
-    with pytest.raises(InputError, match="lacks 'total'"):
-        run({"kind": "parts_sum", "parts": ["t1_a_pct"]})
-    with pytest.raises(InputError, match="unknown keys"):
-        run({"kind": "at_most", "left": "t1_n", "right": 52, "rigth": 3})
+@pytest.mark.parametrize(
+    ("relation", "message"),
+    [
+        ({"kind": "sum_of_things", "parts": []}, r"key relations\[0\]\.kind: .*'sum_of_things'.*one of: 'parts_sum'"),
+        ({"kind": "group_sizes", "groups": "mth_groups", "sizes": "mth_sizes", "total": "txt_nobody_n"}, "not in the figures table"),
+        ({"kind": "parts_sum", "parts": ["t1_a_pct"]}, r"key relations\[0\]\.total: .*a required key is missing"),
+        ({"kind": "at_most", "left": "t1_n", "right": 52, "rigth": 3}, r"key relations\[0\]\.rigth: .*unknown key"),
+        ({"kind": "at_most", "left": "t1_n", "right": True}, r"key relations\[0\]\.right"),
+    ],
+    ids=["unknown kind", "unknown figure", "missing key", "unknown key", "boolean reference"],
+)
+def test_bad_relations_are_refused(relation, message):
+    data = {"likert_scale": LIKERT, "relations": [{"id": "r0", "statement": "s", **relation}]}
+    with pytest.raises(InputError, match=message):
+        published.validate_relations(data, BASE, "relations.yaml")
 
 
 # --------------------------------------------------------------------------- the real paper
 @pytest.fixture(scope="module")
 def paper() -> tuple[pd.DataFrame, dict]:
-    return audit.load_figures(FIGURES), audit.load_relations(RELATIONS)
+    figures = published.load_figures(FIGURES)
+    return figures, published.load_relations(RELATIONS, figures)
 
 
 @pytest.fixture(scope="module")
 def paper_audit(paper) -> pd.DataFrame:
-    return audit.audit(*paper, [])
+    return consistency_audit.audit(*paper, [])
 
 
 def test_figure_ids_unique_and_printed(paper):
@@ -362,7 +375,7 @@ def test_figure_ids_unique_and_printed(paper):
 def test_figure_ids_match_their_location(paper):
     figures, _ = paper
     for r in figures.itertuples():
-        expected = audit.ID_PREFIXES[r.figure.split("_")[0]]
+        expected = published.ID_PREFIXES[r.figure.split("_")[0]]
         assert r.location == expected or r.figure == "txt_fg_sizes", r.figure
 
 
@@ -395,13 +408,13 @@ def test_every_relation_figure_exists(paper):
     figures, relations = paper
     ids = set(figures.figure)
     for rel in relations["relations"]:
-        missing = [f for f in audit.relation_figure_ids(rel) if f not in ids]
+        missing = [f for f in published.relation_figure_ids(rel) if f not in ids]
         assert not missing, (rel["id"], missing)
 
 
 def test_paper_findings(paper_audit):
     df = paper_audit
-    assert set(df.verdict) <= set(audit.VERDICTS)
+    assert set(df.verdict) <= set(consistency_audit.VERDICTS)
     single = verdicts(df[df.check.isin(["GRIM", "percentage of n"])])
     for fid in (
         "t2_insularity_mean",
@@ -444,20 +457,25 @@ def test_main_writes_the_audit(tmp_path):
             }
         )
     )
-    out = tmp_path / "audit.csv"
-    smk = MockSnakemake(input={"figures": FIGURES, "relations": RELATIONS, "records": [rec]}, output=[out])
-    audit.main(smk)
-    df = pd.read_csv(out, dtype=str, keep_default_na=False)
-    assert list(df.columns) == audit.AUDIT_COLUMNS
+    outputs = {name: tmp_path / f"{name}.csv" for name in ("published_figures", "figure_notes", "audit")}
+    smk = MockSnakemake(input={"figures": FIGURES, "relations": RELATIONS, "records": [rec]}, output=outputs)
+    consistency_audit.main(smk)
+    df = pd.read_csv(outputs["audit"], dtype=str, keep_default_na=False)
+    assert list(df.columns) == consistency_audit.AUDIT_COLUMNS
     assert (df.verdict == "unreachable in synthetic data").sum() == 1
-    smk = MockSnakemake(input={"figures": FIGURES, "relations": RELATIONS, "records": []}, output=[out])
-    audit.main(smk)
-    assert "unreachable in synthetic data" not in set(pd.read_csv(out, dtype=str).verdict)
+    validated = pd.read_csv(outputs["published_figures"], dtype=str, keep_default_na=False)
+    assert validated.equals(published.load_figures(FIGURES).reset_index(drop=True))
+    notes = pd.read_csv(outputs["figure_notes"], dtype=str)
+    assert "t2_insularity_mean" in set(notes.figure) and notes.note.str.contains("GRIM").any()
+    smk = MockSnakemake(input={"figures": FIGURES, "relations": RELATIONS, "records": []}, output=outputs)
+    consistency_audit.main(smk)
+    assert "unreachable in synthetic data" not in set(pd.read_csv(outputs["audit"], dtype=str).verdict)
 
 
 def test_main_refuses_a_broken_record(tmp_path):
     rec = tmp_path / "record.json"
     rec.write_text("{not json")
-    smk = MockSnakemake(input={"figures": FIGURES, "relations": RELATIONS, "records": [rec]}, output=[tmp_path / "a.csv"])
+    outputs = {name: tmp_path / f"{name}.csv" for name in ("published_figures", "figure_notes", "audit")}
+    smk = MockSnakemake(input={"figures": FIGURES, "relations": RELATIONS, "records": [rec]}, output=outputs)
     with pytest.raises(InputError, match="not valid JSON"):
-        audit.main(smk)
+        consistency_audit.main(smk)

@@ -14,10 +14,12 @@ import pytest
 from matplotlib.collections import PathCollection, QuadMesh
 from matplotlib.patches import Rectangle
 
-import figures
-from _helpers import InputError, MockSnakemake
-from instrument import load_instrument, parse_instrument
-from reliability import item_statistics, label_slug
+import figures_questionnaire
+import figures_themes
+import plotting
+from instrument import label_slug, load_instrument, parse_instrument
+from mock_snakemake import MockSnakemake
+from reliability import item_statistics
 from score import item_scores, subscale_scores
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -138,16 +140,16 @@ def ripls_tables(ripls):
 def all_figures(ripls, ripls_tables):
     items, subs = ripls_tables
     return {
-        "likert": figures.likert_items(items, ripls),
-        "distributions": figures.subscale_distributions(subs, ripls),
-        "flipchart": figures.flipchart_themes(table4()),
-        "heatmap": figures.focus_group_heatmap(focus_groups()),
+        "likert": figures_questionnaire.likert_items(items, ripls),
+        "distributions": figures_questionnaire.subscale_distributions(subs, ripls),
+        "flipchart": figures_themes.flipchart_themes(table4()),
+        "heatmap": figures_themes.focus_group_heatmap(focus_groups()),
     }
 
 
 def drawn(fig):
     """The figure after a draw (tick labels are only final then)."""
-    figures.render(fig)
+    plotting.render(fig)
     return fig
 
 
@@ -176,7 +178,7 @@ def segments(fig, item: int) -> dict[str, Rectangle]:
 # --------------------------------------------------------------------------- diverging geometry
 def test_layout_odd_scale_is_centred_on_the_neutral_label():
     labels = ["SA", "A", "N", "D", "SD"]
-    lay = figures.likert_layout([10, 20, 10, 5, 5], labels).set_index("label")
+    lay = figures_questionnaire.likert_layout([10, 20, 10, 5, 5], labels).set_index("label")
     # pct 20, 40, 20, 10, 10: disagreement 20 + half the neutral 10 lies left of zero
     assert lay.loc["SD", "left"] == pytest.approx(-30)
     assert lay["width"].sum() == pytest.approx(100)
@@ -190,7 +192,8 @@ def test_layout_odd_scale_is_centred_on_the_neutral_label():
 
 def test_layout_even_scale_is_centred_between_the_middle_labels():
     labels = ["Very ready", "Ready", "Not ready", "Not at all ready"]
-    lay = figures.likert_layout({"Very ready": 3, "Ready": 1, "Not ready": 2, "Not at all ready": 4}, labels).set_index("label")
+    counts = {"Very ready": 3, "Ready": 1, "Not ready": 2, "Not at all ready": 4}
+    lay = figures_questionnaire.likert_layout(counts, labels).set_index("label")
     assert lay.loc["Not at all ready", "left"] == pytest.approx(-60)
     assert lay.loc["Not ready", "right"] == pytest.approx(0)
     assert lay.loc["Ready", "left"] == pytest.approx(0)
@@ -198,15 +201,15 @@ def test_layout_even_scale_is_centred_between_the_middle_labels():
 
 
 def test_layout_of_an_unanswered_item_is_empty_not_nan():
-    lay = figures.likert_layout([0, 0, 0], ["a", "b", "c"])
+    lay = figures_questionnaire.likert_layout([0, 0, 0], ["a", "b", "c"])
     assert lay[["pct", "left", "width"]].eq(0).all().all()
     with pytest.raises(ValueError):
-        figures.likert_layout([1, 2], ["a", "b", "c"])
+        figures_questionnaire.likert_layout([1, 2], ["a", "b", "c"])
 
 
 def test_likert_bars_have_the_computed_extents(ripls):
     # item 2: 10 SA, 20 A, 10 N, 5 D, 5 SD of 50 answered
-    fig = figures.likert_items(hand_items(ripls, {2: [10, 20, 10, 5, 5]}), ripls)
+    fig = figures_questionnaire.likert_items(hand_items(ripls, {2: [10, 20, 10, 5, 5]}), ripls)
     seg = segments(fig, 2)
     assert set(seg) == {label_slug(lab) for lab in ripls.labels}
     assert seg["strongly_disagree"].get_x() == pytest.approx(-30)
@@ -225,34 +228,34 @@ def test_likert_bars_have_the_computed_extents(ripls):
 
 def test_likert_frame_matches_the_layout(ripls, ripls_tables):
     items, _ = ripls_tables
-    frame = figures.likert_frame(items, ripls)
+    frame = figures_questionnaire.likert_frame(items, ripls)
     assert list(frame["item"].unique()) == [it.number for it in ripls.scored_items]
     assert frame.groupby("item")["width"].sum().round(9).eq(100).all()
     stats = items.set_index("item")
     for num, part in frame.groupby("item"):
         assert part["count"].sum() == stats.loc[num, "n"]
-        lay = figures.likert_layout(part["count"].tolist(), ripls.labels)
+        lay = figures_questionnaire.likert_layout(part["count"].tolist(), ripls.labels)
         assert np.allclose(part["left"], lay["left"])
 
 
 def test_four_label_instrument_works(four_point):
     items = hand_items(four_point, {1: [3, 1, 2, 4]})
-    fig = figures.likert_items(items, four_point)
+    fig = figures_questionnaire.likert_items(items, four_point)
     seg = segments(fig, 1)
     assert seg["not_at_all_ready"].get_x() == pytest.approx(-60)
     assert seg["ready"].get_x() == pytest.approx(0)  # no segment straddles zero
     assert 5 not in {int(p.get_gid()[5:7]) for ax in fig.axes for p in ax.patches if p.get_gid()}  # unscored item left out
-    svg = figures.render(fig)["svg"]
+    svg = plotting.render(fig)["svg"]
     assert set(four_point.labels) <= svg_texts(svg)
     # the whole pipeline of figures runs on it too
     items2, subs = upstream_tables(four_point, 12)
-    figures.render(figures.likert_items(items2, four_point))
-    figures.render(figures.subscale_distributions(subs, four_point))
+    plotting.render(figures_questionnaire.likert_items(items2, four_point))
+    plotting.render(figures_questionnaire.subscale_distributions(subs, four_point))
 
 
 def test_likert_legend_and_colours_follow_the_scale(ripls, all_figures):
     fig = all_figures["likert"]
-    palette = figures.likert_palette(len(ripls.labels))
+    palette = plotting.likert_palette(len(ripls.labels))
     legend = fig.legends[0]
     assert [t.get_text() for t in legend.get_texts()] == list(ripls.labels)
     assert [rgb(h.get_facecolor()) for h in legend.legend_handles] == [rgb(c) for c in palette]
@@ -265,10 +268,10 @@ def test_likert_legend_and_colours_follow_the_scale(ripls, all_figures):
 
 @pytest.mark.parametrize("n", range(2, 14))
 def test_likert_palette_is_diverging_with_a_grey_neutral(n):
-    pal = figures.likert_palette(n)
+    pal = plotting.likert_palette(n)
     assert len(pal) == n == len(set(pal))
     if n % 2:
-        assert pal[n // 2] == figures.NEUTRAL_COLOUR
+        assert pal[n // 2] == plotting.NEUTRAL_COLOUR
     # agreement (first labels) purple-ish: more blue than red; disagreement orange: more red than blue
     r0, _, b0 = matplotlib.colors.to_rgb(pal[0])
     r1, _, b1 = matplotlib.colors.to_rgb(pal[-1])
@@ -299,17 +302,11 @@ def test_distributions_state_n_range_and_excluded_nonresponse(ripls, ripls_table
 
 def test_distributions_take_level_order_and_label(ripls, ripls_tables):
     _, subs = ripls_tables
-    fig = drawn(figures.subscale_distributions(subs, ripls, by_label="Professional mix", levels=["MHS", "CJS"]))
+    fig = drawn(figures_questionnaire.subscale_distributions(subs, ripls, by_label="Professional mix", levels=["MHS", "CJS"]))
     ticks = [t.get_text().split("\n")[0] for t in fig.axes[0].get_xticklabels()]
     assert ticks == ["All", "MHS", "CJS"]
     assert fig.axes[0].get_xlabel().startswith("Professional mix")
     assert "by professional mix" in fig.get_suptitle()
-
-
-def test_distributions_need_the_grouping_column(ripls, ripls_tables):
-    _, subs = ripls_tables
-    with pytest.raises(InputError, match="grouping column"):
-        figures.subscale_distributions(subs.drop(columns="org_type"), ripls)
 
 
 def test_flipchart_shows_theme_rows_with_no_theme_last_in_grey(all_figures):
@@ -324,8 +321,8 @@ def test_flipchart_shows_theme_rows_with_no_theme_last_in_grey(all_figures):
     assert [t.get_text() for t in obs.get_yticklabels()][-1] == "(no theme)"
     for ax in (exp, obs):
         bars = ax.patches
-        assert rgb(bars[-1].get_facecolor()) == rgb(figures.NO_THEME_COLOUR)
-        assert all(rgb(b.get_facecolor()) != rgb(figures.NO_THEME_COLOUR) for b in bars[:-1])
+        assert rgb(bars[-1].get_facecolor()) == rgb(plotting.NO_THEME_COLOUR)
+        assert all(rgb(b.get_facecolor()) != rgb(plotting.NO_THEME_COLOUR) for b in bars[:-1])
     assert exp.patches[0].get_width() == pytest.approx(32)
     assert "24/75 (32%)" in {t.get_text() for t in exp.texts}
     assert "n = 75 notes" in exp.get_title(loc="left") and "n = 62 notes" in obs.get_title(loc="left")
@@ -338,7 +335,7 @@ def test_heatmap_rows_are_sub_themes_grouped_by_theme(all_figures):
     rows = [t.get_text().rsplit(" (n = ", 1)[0] for t in ax.get_yticklabels()]
     assert rows == ["Awareness of liaison and diversion", "Attitudinal change", "Staff release", "(whole theme)"]
     mesh = next(c for c in ax.collections if isinstance(c, QuadMesh))
-    assert mesh.get_cmap().name == figures.HEATMAP_CMAP
+    assert mesh.get_cmap().name == plotting.HEATMAP_CMAP
     assert np.asarray(mesh.get_array()).reshape(4, 3).tolist() == [[5, 1, 0], [4, 3, 0], [2, 6, 3], [1, 0, 2]]
     assert sorted(t.get_text() for t in ax.texts) == sorted(str(v) for v in [5, 1, 0, 4, 3, 0, 2, 6, 3, 1, 0, 2])
     theme_axis = ax.child_axes[0]
@@ -362,7 +359,7 @@ def test_no_visible_axis_is_unlabelled(all_figures):
 
 
 def test_colours_come_from_the_declared_palettes(all_figures):
-    okabe = {rgb(c) for c in figures.OKABE_ITO.values()}
+    okabe = {rgb(c) for c in plotting.OKABE_ITO.values()}
     dist = all_figures["distributions"]
     for ax in dist.axes:
         for coll in ax.collections:
@@ -371,22 +368,22 @@ def test_colours_come_from_the_declared_palettes(all_figures):
             assert rgb(p.get_facecolor()) in okabe
     flip = all_figures["flipchart"]
     assert {rgb(p.get_facecolor()) for ax in flip.axes for p in ax.patches} <= okabe
-    assert rgb(figures.NO_THEME_COLOUR) == rgb(figures.OKABE_ITO["grey"])
+    assert rgb(plotting.NO_THEME_COLOUR) == rgb(plotting.OKABE_ITO["grey"])
     # the Likert palette is ColorBrewer PuOr with a grey neutral
     for n in range(2, 12):
-        assert {rgb(c) for c in figures.likert_palette(n) if c != figures.NEUTRAL_COLOUR} <= brewer_puor(), n
+        assert {rgb(c) for c in plotting.likert_palette(n) if c != plotting.NEUTRAL_COLOUR} <= brewer_puor(), n
 
 
 def test_rendering_twice_gives_identical_bytes(ripls, ripls_tables):
     items, subs = ripls_tables
     builders = [
-        lambda: figures.likert_items(items, ripls),
-        lambda: figures.subscale_distributions(subs, ripls),
-        lambda: figures.flipchart_themes(table4()),
-        lambda: figures.focus_group_heatmap(focus_groups()),
+        lambda: figures_questionnaire.likert_items(items, ripls),
+        lambda: figures_questionnaire.subscale_distributions(subs, ripls),
+        lambda: figures_themes.flipchart_themes(table4()),
+        lambda: figures_themes.focus_group_heatmap(focus_groups()),
     ]
     for build in builders:
-        a, b = figures.render(build()), figures.render(build())
+        a, b = plotting.render(build()), plotting.render(build())
         assert a["png"] == b["png"]
         assert a["svg"] == b["svg"]
         assert a["png"].startswith(b"\x89PNG")
@@ -396,7 +393,7 @@ def test_rendering_twice_gives_identical_bytes(ripls, ripls_tables):
 
 def test_svg_keeps_labels_and_response_labels_as_text(ripls, all_figures):
     for name, fig in all_figures.items():
-        texts = svg_texts(figures.render(fig)["svg"])
+        texts = svg_texts(plotting.render(fig)["svg"])
         for ax in fig.axes:
             for label in (ax.get_xlabel(), ax.get_ylabel(), ax.get_title(loc="left"), ax.get_title()):
                 for line in filter(None, label.split("\n")):
@@ -409,9 +406,9 @@ def test_fonts_are_matplotlibs_bundled_dejavu():
     from matplotlib.font_manager import FontProperties, findfont
 
     data = Path(matplotlib.get_data_path()).resolve()
-    with matplotlib.rc_context(figures.RC):
+    with matplotlib.rc_context(plotting.RC):
         for weight in ("normal", "bold"):
-            path = Path(findfont(FontProperties(family=figures.RC["font.family"], weight=weight), fallback_to_default=False))
+            path = Path(findfont(FontProperties(family=plotting.RC["font.family"], weight=weight), fallback_to_default=False))
             assert data in path.resolve().parents, path
 
 
@@ -435,31 +432,26 @@ def write_inputs(tmp_path: Path, instrument_path: Path = RIPLS) -> dict[str, str
 OUTPUT_NAMES = [f"{fig}_{ext}" for fig in ("likert", "distributions", "flipchart", "heatmap") for ext in ("png", "svg")]
 
 
-def test_main_reports_bad_input_in_one_line(tmp_path, ripls):
-    inputs = write_inputs(tmp_path)
-    items = pd.read_csv(inputs["item_statistics"])
-    items[items["item"] != 12].to_csv(inputs["item_statistics"], index=False)
-    outputs = {name: str(tmp_path / f"{name}.out") for name in OUTPUT_NAMES}
-    with pytest.raises(InputError, match="no item 12"):
-        figures.main(MockSnakemake(input=inputs, output=outputs))
-    items["n_agree"] = items["n_agree"].astype(object)
-    items.loc[3, "n_agree"] = "many"
-    items.to_csv(inputs["item_statistics"], index=False)
-    with pytest.raises(InputError) as exc:
-        figures.main(MockSnakemake(input=inputs, output=outputs))
-    assert "row 5" in exc.value.line() and "'n_agree'" in exc.value.line()
-    items.loc[3, "n_agree"] = 99
-    items.to_csv(inputs["item_statistics"], index=False)
-    with pytest.raises(InputError, match="do not add up"):
-        figures.main(MockSnakemake(input=inputs, output=outputs))
+SHEET_TITLES = {"expectation": "Expectations", "obstacle": "Obstacles"}
+
+
+def run_mains(inputs: dict, outputs: dict) -> None:
+    """Both figure rules' ``main``, each with its own inputs and outputs."""
+    import figures_questionnaire
+    import figures_themes
+
+    q = {k: v for k, v in outputs.items() if k.split("_")[0] in ("likert", "distributions")}
+    t = {k: v for k, v in outputs.items() if k not in q}
+    figures_questionnaire.main(MockSnakemake(input=inputs, output=q))
+    figures_themes.main(MockSnakemake(input=inputs, output=t, params={"sheet_titles": SHEET_TITLES}))
 
 
 _SUBPROCESS = """
 import json, sys
 sys.path.insert(0, {scripts!r})
-import figures
-from _helpers import MockSnakemake
-figures.main(MockSnakemake(input=json.loads(sys.argv[1]), output=json.loads(sys.argv[2])))
+sys.path.insert(0, {tests!r})
+from test_figures import run_mains
+run_mains(json.loads(sys.argv[1]), json.loads(sys.argv[2]))
 """
 
 
@@ -467,7 +459,7 @@ def test_main_writes_every_figure_identically_in_another_process(tmp_path):
     """main() writes all eight files; a fresh interpreter (other hash seed, backend) writes the same bytes."""
     inputs = write_inputs(tmp_path)
     runs = [{name: str(tmp_path / f"run{run}" / f"{name}.{name.rsplit('_', 1)[1]}") for name in OUTPUT_NAMES} for run in (0, 1)]
-    figures.main(MockSnakemake(input=inputs, output=runs[0]))
+    run_mains(inputs, runs[0])
     for name, path in runs[0].items():
         data = Path(path).read_bytes()
         if name.endswith("png"):
@@ -476,7 +468,7 @@ def test_main_writes_every_figure_identically_in_another_process(tmp_path):
             ET.fromstring(data)
     assert sorted(p.name for p in (tmp_path / "run0").iterdir()) == sorted(Path(p).name for p in runs[0].values())  # no temp files
     env = {**os.environ, "PYTHONHASHSEED": "12345", "MPLBACKEND": "svg"}
-    code = _SUBPROCESS.format(scripts=str(ROOT / "scripts"))
+    code = _SUBPROCESS.format(scripts=str(ROOT / "scripts"), tests=str(ROOT / "tests"))
     subprocess.run(
         [sys.executable, "-c", code, json.dumps(inputs), json.dumps(runs[1])], capture_output=True, text=True, env=env, check=True
     )
@@ -484,8 +476,9 @@ def test_main_writes_every_figure_identically_in_another_process(tmp_path):
         assert Path(runs[0][name]).read_bytes() == Path(runs[1][name]).read_bytes(), name
 
 
-def test_stage_module_has_no_future_import():
+@pytest.mark.parametrize("script", ["figures_questionnaire", "figures_themes"])
+def test_stage_module_has_no_future_import(script):
     # Snakemake inserts a preamble at the top of a stage script; a __future__ import would then be a SyntaxError
-    source = (ROOT / "scripts" / "figures.py").read_text(encoding="utf-8")
+    source = (ROOT / "scripts" / f"{script}.py").read_text(encoding="utf-8")
     assert "from __future__" not in source
     assert source.rstrip().splitlines()[-1].lstrip().startswith("run_rule(snakemake, ")

@@ -9,6 +9,7 @@ import re
 
 import pandas as pd
 import pytest
+
 from _support import pdf_text
 
 pytestmark = pytest.mark.pipeline

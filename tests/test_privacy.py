@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from _support import fresh_copy, pdf_text, run_pipeline
 
 pytestmark = pytest.mark.pipeline

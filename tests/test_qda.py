@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from _helpers import WITHHELD, InputError
+from errors import WITHHELD, InputError
 from qda import CodedExport, detect_format, normalise_newlines, read_coded_export, split_code_path
 
 # --------------------------------------------------------------------------- the coding

@@ -12,10 +12,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from anonymise_text import anonymise_text, people_for, read_notes, read_transcripts
 
-from anonymise import read_roster
+from anonymise_freetext import anonymise_text, people_for, read_notes, read_transcripts
 from redact import Redactor
+from roster import read_roster
 from themes import codebook_table, focus_group_themes, group_sizes, table4, theme_quotes
 
 ROOT = Path(__file__).resolve().parent.parent

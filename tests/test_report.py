@@ -134,7 +134,7 @@ def test_pandoc_route_without_quarto(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))  # no quarto here
     chosen = report.choose_renderer("auto")
     assert chosen["name"] == "pandoc + typst" and "pandoc 3" in chosen["version"]
-    from _helpers import InputError
+    from errors import InputError
 
     with pytest.raises(InputError, match="quarto is not on PATH"):
         report.choose_renderer("quarto")

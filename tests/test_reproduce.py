@@ -8,9 +8,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import audit
-import reproduce
-from _helpers import InputError, MockSnakemake
+import consistency_audit
+import published
+import reproduction_check
+from errors import InputError
+from mock_snakemake import MockSnakemake
 
 ROOT = Path(__file__).resolve().parents[1]
 FIGURES = ROOT / "data" / "published" / "hean2015_figures.csv"
@@ -133,28 +135,33 @@ def results(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def paper_check(results: Path) -> pd.DataFrame:
-    figures = audit.load_figures(FIGURES)
-    checked = reproduce.check(figures, results, audit.load_relations(RELATIONS))
-    return checked.set_index("figure")
+    figures = published.load_figures(FIGURES)
+    return reproduction_check.check(figures, results, audit_notes(figures)).set_index("figure")
+
+
+def audit_notes(figures: pd.DataFrame, with_relations: bool = True) -> pd.DataFrame:
+    """The consistency audit's figure notes, as its rule writes them."""
+    relations = published.load_relations(RELATIONS, figures) if with_relations else None
+    return consistency_audit.figure_notes(consistency_audit.audit_findings(published.Figures(figures), relations))
 
 
 # --------------------------------------------------------------------------- specs
 def test_parse_spec_forms():
-    s = reproduce.parse_spec("tables/table1_demographics.csv[variable=age_band;level=<40].pct")
+    s = reproduction_check.parse_spec("tables/table1_demographics.csv[variable=age_band;level=<40].pct")
     assert (s.aggregate, s.file, s.filters, s.field) == (
         None,
         "tables/table1_demographics.csv",
         (("variable", "age_band"), ("level", "<40")),
         "pct",
     )
-    s = reproduce.parse_spec("anonymised/sample.json.response_rate_pct")
+    s = reproduction_check.parse_spec("anonymised/sample.json.response_rate_pct")
     assert s.is_json and s.field == "response_rate_pct"
-    assert reproduce.parse_spec("count:tables/focus_group_sizes.csv").aggregate == "count"
-    assert reproduce.parse_spec("count:anonymised/flipchart_notes.csv[sheet=expectation]").filters == (("sheet", "expectation"),)
-    assert reproduce.parse_spec("range:tables/focus_group_sizes.csv.n_participants").field == "n_participants"
-    assert reproduce.parse_spec("tables/t.csv[level=40 and over].pct").filters == (("level", "40 and over"),)
-    assert reproduce.parse_spec("") is None
-    assert reproduce.parse_spec("   ") is None
+    assert reproduction_check.parse_spec("count:tables/focus_group_sizes.csv").aggregate == "count"
+    assert reproduction_check.parse_spec("count:anonymised/flipchart_notes.csv[sheet=expectation]").filters == (("sheet", "expectation"),)
+    assert reproduction_check.parse_spec("range:tables/focus_group_sizes.csv.n_participants").field == "n_participants"
+    assert reproduction_check.parse_spec("tables/table3_top_items.csv[level=40 and over].pct").filters == (("level", "40 and over"),)
+    assert reproduction_check.parse_spec("") is None
+    assert reproduction_check.parse_spec("   ") is None
 
 
 @pytest.mark.parametrize(
@@ -168,19 +175,19 @@ def test_parse_spec_forms():
         "/etc/passwd.csv.x",  # absolute
         "anonymised/sample.json[a=b].roster_n",  # JSON with filters
         "count:tables/focus_group_sizes.csv.group",  # count with a column
-        "tables/t.csv[subscale].mean",  # filter without =
+        "tables/table3_top_items.csv[subscale].mean",  # filter without =
     ],
 )
 def test_malformed_spec_names_the_figure(spec):
     with pytest.raises(InputError) as err:
-        reproduce.parse_spec(spec, figure="t2_insularity_mean")
+        reproduction_check.parse_spec(spec, figure="t2_insularity_mean")
     assert "t2_insularity_mean" in err.value.line()
 
 
 def test_every_compute_spec_in_the_paper_parses():
-    figures = audit.load_figures(FIGURES)
+    figures = published.load_figures(FIGURES)
     for r in figures.itertuples():
-        reproduce.parse_spec(r.compute, figure=r.figure)
+        reproduction_check.parse_spec(r.compute, figure=r.figure)
     assert (figures.compute != "").sum() >= 90
 
 
@@ -201,7 +208,7 @@ def test_malformed_spec_in_the_table_stops_the_check(tmp_path):
         ]
     )
     with pytest.raises(InputError, match="t2_x_mean"):
-        reproduce.check(figures, tmp_path)
+        reproduction_check.check(figures, tmp_path)
 
 
 # --------------------------------------------------------------------------- comparison
@@ -222,7 +229,7 @@ def test_malformed_spec_in_the_table_stops_the_check(tmp_path):
     ],
 )
 def test_compare(printed, value, computed, same):
-    assert reproduce.compare(audit.parse_printed(printed), value) == (computed, same)
+    assert reproduction_check.compare(published.parse_printed(printed), value) == (computed, same)
 
 
 # --------------------------------------------------------------------------- the check on fake results
@@ -281,37 +288,51 @@ def test_not_computable_reasons(paper_check):
 
 
 def test_ambiguous_rows_and_missing_columns(tmp_path):
-    write(tmp_path / "tables" / "t.csv", [{"item": 1, "median_label": "Agree"}, {"item": 1, "median_label": "Disagree"}])
+    write(tmp_path / "tables" / "table3_top_items.csv", [{"item": 1, "median_label": "Agree"}, {"item": 1, "median_label": "Disagree"}])
     figures = pd.DataFrame(
         [
-            {"figure": "t3_a", "printed": "Agree", "kind": "label", "compute": "tables/t.csv[item=1].median_label"},
-            {"figure": "t3_b", "printed": "Agree", "kind": "label", "compute": "tables/t.csv[item=1].mode_label"},
-            {"figure": "t3_c", "printed": "2", "kind": "count", "compute": "count:tables/t.csv[item=1.0]"},
-            {"figure": "t3_d", "printed": "0", "kind": "count", "compute": "count:tables/t.csv[item=7]"},
+            {"figure": "t3_a", "printed": "Agree", "kind": "label", "compute": "tables/table3_top_items.csv[item=1].median_label"},
+            {"figure": "t3_b", "printed": "Agree", "kind": "label", "compute": "tables/table3_top_items.csv[item=1].mode_label"},
+            {"figure": "t3_c", "printed": "2", "kind": "count", "compute": "count:tables/table3_top_items.csv[item=1.0]"},
+            {"figure": "t3_d", "printed": "0", "kind": "count", "compute": "count:tables/table3_top_items.csv[item=7]"},
         ]
     ).assign(location="table3", row="", quantity="", n="", same_as="")
-    c = reproduce.check(figures, tmp_path).set_index("figure")
-    assert c.loc["t3_a", "note"] == "2 rows of results/tables/t.csv[item=1] give different median_label values"
+    c = reproduction_check.check(figures, tmp_path).set_index("figure")
+    assert c.loc["t3_a", "note"] == "2 rows of results/tables/table3_top_items.csv[item=1] give different median_label values"
     assert "has no column 'mode_label'" in c.loc["t3_b", "note"]
     assert c.loc["t3_c", "status"] == "reproduced"  # 1.0 matches 1
     assert c.loc["t3_d", "status"] == "reproduced"  # counting no rows gives 0
 
 
 def test_empty_results_never_crash(tmp_path):
-    c = reproduce.check(audit.load_figures(FIGURES), tmp_path / "nothing")
+    c = reproduction_check.check(published.load_figures(FIGURES), tmp_path / "nothing")
     assert (c.status == "not computable from the data").all()
-    assert list(c.columns) == reproduce.CHECK_COLUMNS
+    assert list(c.columns) == reproduction_check.CHECK_COLUMNS
 
 
 def test_main_writes_checks(results, tmp_path):
+    figures = published.load_figures(FIGURES)
+    inputs = {"published_figures": tmp_path / "published_figures.csv", "figure_notes": tmp_path / "figure_notes.csv"}
+    figures.to_csv(inputs["published_figures"], index=False)
     out = tmp_path / "checks.csv"
-    smk = MockSnakemake(input={"figures": FIGURES, "relations": RELATIONS}, params={"results_dir": results}, output=[out])
-    reproduce.main(smk)
+    smk = MockSnakemake(input=inputs, params={"results_dir": results}, output={"checks": out})
+    audit_notes(figures).to_csv(inputs["figure_notes"], index=False)
+    reproduction_check.main(smk)
     df = pd.read_csv(out, dtype=str, keep_default_na=False)
-    assert list(df.columns) == reproduce.CHECK_COLUMNS
-    assert len(df) == len(audit.load_figures(FIGURES))
+    assert list(df.columns) == reproduction_check.CHECK_COLUMNS
+    assert len(df) == len(figures)
     # Without the relations file the GRIM and cross-location reasons are still given.
-    smk = MockSnakemake(input={"figures": FIGURES}, params={"results_dir": results}, output=[out])
-    reproduce.main(smk)
+    audit_notes(figures, with_relations=False).to_csv(inputs["figure_notes"], index=False)
+    reproduction_check.main(smk)
     df = pd.read_csv(out, dtype=str, keep_default_na=False).set_index("figure")
     assert "GRIM" in df.loc["t2_insularity_mean", "note"]
+
+
+def test_a_file_the_pipeline_does_not_write_is_not_computable(tmp_path):
+    write(tmp_path / "tables" / "t.csv", [{"item": 1, "median_label": "Agree"}])
+    figures = pd.DataFrame(
+        [{"figure": "t3_a", "printed": "Agree", "kind": "label", "compute": "tables/t.csv[item=1].median_label"}]
+    ).assign(location="table3", row="", quantity="", n="", same_as="")
+    c = reproduction_check.check(figures, tmp_path).set_index("figure")
+    assert c.loc["t3_a", "status"] == "not computable from the data"
+    assert "not a file the pipeline writes" in c.loc["t3_a", "note"]

@@ -13,6 +13,7 @@ import subprocess
 import time
 
 import pytest
+
 from _support import PYTHON, fresh_copy, result_files, run_pipeline
 
 pytestmark = pytest.mark.pipeline
@@ -56,7 +57,7 @@ def test_a_killed_run_resumes_to_the_same_files(pipeline_run, tmp_path):
     env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000", "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg"}
     env.pop("RIPLS_PSEUDONYM_KEY", None)
     proc = subprocess.Popen(
-        [PYTHON, "scripts/pipeline.py", "--cores", "2"],
+        [PYTHON, "tools/pipeline.py", "--cores", "2"],
         cwd=work,
         env=env,
         start_new_session=True,

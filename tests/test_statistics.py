@@ -30,12 +30,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import anonymise
-import inference
+import anonymise_survey
+import fisher_tests
+import groupings
+import multitest
+import pseudonyms
 import reliability
+import scale_group_tests
 import score
-import tables
-from _helpers import InputError
+import table1
+from errors import InputError
 from instrument import parse_instrument
 
 REF_FILE = Path(__file__).resolve().parent / "reference" / "r_reference.json"
@@ -396,33 +400,41 @@ def test_select_top_items_never_picks_an_unanswered_item():
     assert reliability.select_top_items(items, inst, per_subscale=1)["item"].tolist() == [3]
 
 
-# =========================================================================== inference: p adjustment
+# =========================================================================== p adjustment
+def HOLM(p):
+    return multitest.p_adjust(p, "holm")
+
+
+def BH(p):
+    return multitest.p_adjust(p, "BH")
+
+
 def test_holm_and_bh_match_r_p_adjust():
-    np.testing.assert_allclose(inference.holm(P_VECTOR), R["p_adjust"]["holm"], rtol=1e-12)
-    np.testing.assert_allclose(inference.benjamini_hochberg(P_VECTOR), R["p_adjust"]["BH"], rtol=1e-12)
-    np.testing.assert_allclose(inference.holm(P_WITH_NA), R["p_adjust"]["holm_na"], rtol=1e-12)  # NaN == NaN here
-    np.testing.assert_allclose(inference.benjamini_hochberg(P_WITH_NA), R["p_adjust"]["BH_na"], rtol=1e-12)
+    np.testing.assert_allclose(HOLM(P_VECTOR), R["p_adjust"]["holm"], rtol=1e-12)
+    np.testing.assert_allclose(BH(P_VECTOR), R["p_adjust"]["BH"], rtol=1e-12)
+    np.testing.assert_allclose(HOLM(P_WITH_NA), R["p_adjust"]["holm_na"], rtol=1e-12)  # NaN == NaN here
+    np.testing.assert_allclose(BH(P_WITH_NA), R["p_adjust"]["BH_na"], rtol=1e-12)
 
 
 def test_holm_and_bh_match_statsmodels():
     from statsmodels.stats.multitest import multipletests
 
-    np.testing.assert_allclose(inference.holm(P_VECTOR), multipletests(P_VECTOR, method="holm")[1], rtol=1e-12)
-    np.testing.assert_allclose(inference.benjamini_hochberg(P_VECTOR), multipletests(P_VECTOR, method="fdr_bh")[1], rtol=1e-12)
+    np.testing.assert_allclose(HOLM(P_VECTOR), multipletests(P_VECTOR, method="holm")[1], rtol=1e-12)
+    np.testing.assert_allclose(BH(P_VECTOR), multipletests(P_VECTOR, method="fdr_bh")[1], rtol=1e-12)
 
 
 def test_holm_and_bh_by_hand_and_nan():
     # Holm on (0.01, 0.04, 0.03): sorted 0.01*3 = 0.03, 0.03*2 = 0.06, 0.04*1 = 0.04 -> running max 0.06.
-    np.testing.assert_allclose(inference.holm([0.01, 0.04, 0.03]), [0.03, 0.06, 0.06], rtol=1e-12)
+    np.testing.assert_allclose(HOLM([0.01, 0.04, 0.03]), [0.03, 0.06, 0.06], rtol=1e-12)
     # BH: from the largest, 0.04*3/3 = 0.04, 0.03*3/2 = 0.045 -> running min 0.04, 0.01*3/1 = 0.03.
-    np.testing.assert_allclose(inference.benjamini_hochberg([0.01, 0.04, 0.03]), [0.03, 0.04, 0.04], rtol=1e-12)
+    np.testing.assert_allclose(BH([0.01, 0.04, 0.03]), [0.03, 0.04, 0.04], rtol=1e-12)
     # NaN stays NaN and does not count towards m: (0.02, NaN, 0.04) adjusts as a family of two.
-    np.testing.assert_allclose(inference.holm([0.02, NA, 0.04]), [0.04, NA, 0.04], rtol=1e-12)
-    np.testing.assert_allclose(inference.benjamini_hochberg([0.02, NA, 0.04]), [0.04, NA, 0.04], rtol=1e-12)
-    assert np.isnan(inference.holm([NA, NA])).all()
-    assert np.isnan(inference.benjamini_hochberg([NA])).all()
-    assert inference.holm([]).size == 0
-    assert inference.holm([0.6, 0.7]).tolist() == [1.0, 1.0]  # capped at 1
+    np.testing.assert_allclose(HOLM([0.02, NA, 0.04]), [0.04, NA, 0.04], rtol=1e-12)
+    np.testing.assert_allclose(BH([0.02, NA, 0.04]), [0.04, NA, 0.04], rtol=1e-12)
+    assert np.isnan(HOLM([NA, NA])).all()
+    assert np.isnan(BH([NA])).all()
+    assert HOLM([]).size == 0
+    assert HOLM([0.6, 0.7]).tolist() == [1.0, 1.0]  # capped at 1
 
 
 # =========================================================================== inference: Fisher
@@ -434,7 +446,7 @@ def _t_scale(v: float) -> float:
 @pytest.mark.parametrize("name", [n for n in FISHER_TABLES if n != "empty_row"])
 def test_fisher_2x2_matches_r(name):
     ref = R["fisher"][name]
-    got = inference.fisher_2x2(np.array(ref["table"]).reshape(2, 2))
+    got = fisher_tests.fisher_2x2(np.array(ref["table"]).reshape(2, 2))
     assert got["p"] == pytest.approx(ref["p"], rel=1e-12)
     ours = [got["odds_ratio"], got["or_ci_low"], got["or_ci_high"]]
     tight = [ref["estimate_tight"], *ref["conf_int_tight"]]
@@ -451,7 +463,7 @@ def test_fisher_2x2_matches_r(name):
 def test_fisher_plain_r_differs_beyond_1e_4_relative_where_uniroot_is_coarse():
     """Documents the size of the difference from plain fisher.test (R's error, not ours: see the tight values)."""
     ref = R["fisher"]["typical"]
-    got = inference.fisher_2x2(np.array(ref["table"]).reshape(2, 2))
+    got = fisher_tests.fisher_2x2(np.array(ref["table"]).reshape(2, 2))
     assert abs(got["or_ci_high"] / ref["conf_int"][1] - 1) > 5e-3  # 1059.64 vs R's 1049.79
     assert abs(got["odds_ratio"] / ref["estimate"] - 1) > 1e-4  # 15.4658 vs R's 15.4697
     assert got["or_ci_high"] == pytest.approx(1059.63949508628, rel=1e-8)
@@ -488,12 +500,12 @@ def test_fisher_conditional_mle_and_ci_independently():
     mle = _bisect_increasing(lambda lp: sum(x * p for x, p in zip(support, pmf(lp), strict=True)), 8)
     low = _bisect_increasing(lambda lp: sum(p for x, p in zip(support, pmf(lp), strict=True) if x >= 8), 0.025)
     high = _bisect_increasing(lambda lp: -sum(p for x, p in zip(support, pmf(lp), strict=True) if x <= 8), -0.025)
-    got = inference.fisher_2x2(np.array(table))
+    got = fisher_tests.fisher_2x2(np.array(table))
     assert got["odds_ratio"] == pytest.approx(mle, rel=1e-8)
     assert got["or_ci_low"] == pytest.approx(low, rel=1e-8)
     assert got["or_ci_high"] == pytest.approx(high, rel=1e-8)
     # [[2, 1], [1, 2]]: pmf proportional to (1, 9, 9, 1) * psi^a, and E[a] = 2 reduces to psi^3 - 9 psi - 2 = 0.
-    psi = inference.fisher_2x2(np.array([[2, 1], [1, 2]]))["odds_ratio"]
+    psi = fisher_tests.fisher_2x2(np.array([[2, 1], [1, 2]]))["odds_ratio"]
     assert psi**3 - 9 * psi - 2 == pytest.approx(0, abs=1e-7)
     assert psi == pytest.approx(3.1055, abs=1e-4)
 
@@ -501,17 +513,17 @@ def test_fisher_conditional_mle_and_ci_independently():
 def test_fisher_2x2_p_by_hand_and_conventions():
     # [[3, 1], [0, 3]]: margins 4/3 and 3/4, n = 7. P(a) = C(3,a) C(4,4-a) / 35 = 1, 12, 18, 4 (/35) for a = 0..3.
     # Observed a = 3 (4/35); two-sided sums the tables no more likely: (1 + 4) / 35 = 1/7.
-    got = inference.fisher_2x2(np.array([[3, 1], [0, 3]]))
+    got = fisher_tests.fisher_2x2(np.array([[3, 1], [0, 3]]))
     assert got["p"] == pytest.approx(1 / 7, rel=1e-12)
     assert got["odds_ratio"] == math.inf  # b * c = 0
     assert 0 < got["or_ci_low"] < math.inf
     assert got["or_ci_high"] == math.inf
-    zero = inference.fisher_2x2(np.array([[0, 5], [4, 3]]))
+    zero = fisher_tests.fisher_2x2(np.array([[0, 5], [4, 3]]))
     assert (zero["odds_ratio"], zero["or_ci_low"]) == (0.0, 0.0)
     assert zero["or_ci_high"] == pytest.approx(R["fisher"]["zero_a"]["conf_int_tight"][1], rel=1e-8)
     # An empty row or column: no information. p = 1 (as R) and OR NaN (R says 0, CI [0, Inf]).
     for t in ([[0, 0], [3, 4]], [[0, 2], [0, 5]]):
-        res = inference.fisher_2x2(np.array(t))
+        res = fisher_tests.fisher_2x2(np.array(t))
         assert res["p"] == 1.0
         assert all(math.isnan(res[k]) for k in ("odds_ratio", "or_ci_low", "or_ci_high"))
     assert R["fisher"]["empty_row"]["p"] == 1
@@ -533,7 +545,7 @@ FISHER_GROUPINGS = {"gender": ["female", "male"], "age_band": ["<40", "40 and ov
 
 def test_fisher_tests_on_a_hand_made_table():
     inst = make_instrument()
-    df = inference.fisher_tests(FISHER_ANSWERS, inst.scored_items, FISHER_GROUPINGS, positive=[SA, A])
+    df = fisher_tests.fisher_tests(FISHER_ANSWERS, inst.scored_items, FISHER_GROUPINGS, positive=[SA, A])
     cells = ["n_1_pos", "n_1_neg", "n_2_pos", "n_2_neg", "n", "n_excluded"]
     rows = {(r.item, r.grouping): r for r in df.itertuples()}
     # item 1 x gender: female SA A N SA -> 3 pos 1 neg; male D SD N -> 0 / 3; r8 has no gender.
@@ -557,15 +569,15 @@ def test_fisher_tests_on_a_hand_made_table():
 
 def test_fisher_tests_family_per_grouping_and_collapse_rule():
     inst = make_instrument()
-    df = inference.fisher_tests(FISHER_ANSWERS, inst.scored_items, FISHER_GROUPINGS, positive=[SA, A], family="per_grouping")
+    df = fisher_tests.fisher_tests(FISHER_ANSWERS, inst.scored_items, FISHER_GROUPINGS, positive=[SA, A], family="per_grouping")
     # gender family (1/7, 1): Holm 2/7, 1; BH 2/7, 1. age family (17/35, 17/35): Holm 34/35 twice; BH 17/35 twice.
     np.testing.assert_allclose(df["p_holm"], [2 / 7, 34 / 35, 1, 34 / 35], rtol=1e-12)
     np.testing.assert_allclose(df["p_bh"], [2 / 7, 17 / 35, 1, 17 / 35], rtol=1e-12)
     # Collapse rule "Strongly agree" versus the rest: female item 1 is SA A N SA -> 2 / 2.
-    sa_only = inference.fisher_tests(FISHER_ANSWERS, inst.scored_items[:1], {"gender": ["female", "male"]}, positive=[SA])
+    sa_only = fisher_tests.fisher_tests(FISHER_ANSWERS, inst.scored_items[:1], {"gender": ["female", "male"]}, positive=[SA])
     assert sa_only.loc[0, ["n_1_pos", "n_1_neg", "n_2_pos", "n_2_neg"]].tolist() == [2, 2, 0, 3]
     with pytest.raises(ValueError, match="exactly 2"):
-        inference.fisher_tests(FISHER_ANSWERS, inst.scored_items, {"gender": ["female", "male", "other"]}, positive=[SA])
+        fisher_tests.fisher_tests(FISHER_ANSWERS, inst.scored_items, {"gender": ["female", "male", "other"]}, positive=[SA])
 
 
 # =========================================================================== inference: Mann-Whitney, Welch
@@ -577,7 +589,7 @@ def test_mann_whitney_with_ties_by_hand_and_vs_r():
     x, y = WILCOX_TIES
     # Pairs x > y: 3 beats 1, 2 (2); each 5 beats 1, 2 and ties 5 (2.5, twice); 8, 10, 12 beat all five (15). U1 = 22.
     assert _u_by_pairs(x, y) == 22
-    got = inference.mann_whitney(x, y)
+    got = scale_group_tests.mann_whitney(x, y)
     assert got["mwu_u"] == 22 == R["wilcox"]["ties"]["W"]
     assert got["rank_biserial"] == pytest.approx(2 * 22 / 30 - 1, rel=1e-12)  # 7/15
     assert got["mwu_method"] == "asymptotic"  # ties
@@ -588,7 +600,7 @@ def test_mann_whitney_exact_by_enumeration_and_vs_r():
     x, y = WILCOX_EXACT
     # 1.1 beats none; 3.4 beats 2.0; 5.2 beats 2.0, 4.5; 7.8 beats 2.0, 4.5, 6.1: U1 = 6, rank-biserial 12/24 - 1 = -0.5.
     assert _u_by_pairs(x, y) == 6
-    got = inference.mann_whitney(x, y)
+    got = scale_group_tests.mann_whitney(x, y)
     assert (got["mwu_u"], got["mwu_method"], got["rank_biserial"]) == (6.0, "exact", -0.5)
     # Exact null: all C(10, 4) = 210 rank sets for group 1 are equally likely; U1 = rank sum - 10.
     us = [sum(c) - 10 for c in itertools.combinations(range(1, 11), 4)]
@@ -597,22 +609,22 @@ def test_mann_whitney_exact_by_enumeration_and_vs_r():
     assert got["mwu_p"] == pytest.approx(p_exact, rel=1e-12)
     assert got["mwu_p"] == pytest.approx(R["wilcox"]["exact"]["p"], rel=1e-12)
     # Larger than exact_max_n: the normal approximation with continuity correction, as R with exact = FALSE.
-    approx = inference.mann_whitney(x, y, exact_max_n=5)
+    approx = scale_group_tests.mann_whitney(x, y, exact_max_n=5)
     assert approx["mwu_method"] == "asymptotic"
     assert approx["mwu_p"] == pytest.approx(R["wilcox"]["exact_as_normal"]["p"], rel=1e-10)
     assert approx["mwu_p"] != pytest.approx(got["mwu_p"], rel=1e-3)
 
 
 def test_mann_whitney_and_welch_empty_groups_are_nan():
-    res = inference.mann_whitney([], [1.0, 2.0])
+    res = scale_group_tests.mann_whitney([], [1.0, 2.0])
     assert math.isnan(res["mwu_u"]) and math.isnan(res["mwu_p"]) and res["mwu_method"] == ""
-    assert all(math.isnan(v) for v in inference.welch([1.0], [1.0, 2.0, 3.0]).values())
+    assert all(math.isnan(v) for v in scale_group_tests.welch([1.0], [1.0, 2.0, 3.0]).values())
 
 
 def test_welch_by_hand_and_vs_r():
     # Means 133/7 = 19 and 65/5 = 13; variances 84/6 = 14 and 50/4 = 12.5; se^2 = 14/7 + 12.5/5 = 4.5.
     # t = 6 / sqrt(4.5) = 2 sqrt(2); df = 4.5^2 / (2^2/6 + 2.5^2/4) = 20.25 / (2/3 + 25/16).
-    got = inference.welch(WELCH_X, WELCH_Y)
+    got = scale_group_tests.welch(WELCH_X, WELCH_Y)
     assert got["welch_t"] == pytest.approx(2 * math.sqrt(2), rel=1e-12)
     assert got["welch_df"] == pytest.approx(20.25 / (2 / 3 + 25 / 16), rel=1e-12)
     assert got["welch_t"] == pytest.approx(R["welch"]["t"], rel=1e-12)
@@ -705,7 +717,7 @@ def test_table1_counts_percentages_and_response_rows():
             "age_band": ["<40", "40 and over", "40 and over", "<40", "", "40 and over"],
         }
     )
-    t = tables.table1(data, {"roster_n": 10, "respondents_n": 6}, DEMOGRAPHICS, ["gender", "age_band"])
+    t = table1.table1(data, {"roster_n": 10, "respondents_n": 6}, DEMOGRAPHICS, ["gender", "age_band"])
     rows = [tuple(r) for r in t[["variable", "level", "level_label", "n", "denominator"]].itertuples(index=False)]
     assert rows == [
         ("gender", "female", "Female", 3, 6),
@@ -720,7 +732,7 @@ def test_table1_counts_percentages_and_response_rows():
     np.testing.assert_allclose(t["pct"], [50, 100 / 3, 100 / 6, 100 / 3, 50, 100 / 6, 60, 40], rtol=1e-12)
     assert t["variable_label"].tolist()[:3] == ["Gender"] * 3
     with pytest.raises(ValueError, match=r"gender: levels \['other'\]"):
-        tables.table1(data.assign(gender=["other", *data.gender[1:]]), {"roster_n": 10, "respondents_n": 6}, DEMOGRAPHICS, ["gender"])
+        table1.table1(data.assign(gender=["other", *data.gender[1:]]), {"roster_n": 10, "respondents_n": 6}, DEMOGRAPHICS, ["gender"])
 
 
 # =========================================================================== anonymisation
@@ -731,14 +743,14 @@ def test_pseudonym_is_hmac_sha256_of_the_normalised_email():
     # Computed independently: printf 'respondent:jane.doe@example.org' | openssl dgst -sha256 -hmac 'test-key-0123456789abcdef'
     full = "f16108011fddc69d002c2a55a5b88623c0332ce6efff020c9cfc6670ab535912"
     assert hmac.new(KEY, b"respondent:jane.doe@example.org", hashlib.sha256).hexdigest() == full
-    assert anonymise.pseudonym(KEY, "jane.doe@example.org") == full[:12]
-    assert anonymise.pseudonym(KEY, "jane.doe@example.org", length=64) == full
+    assert pseudonyms.pseudonym(KEY, "jane.doe@example.org") == full[:12]
+    assert pseudonyms.pseudonym(KEY, "jane.doe@example.org", length=64) == full
     # Case and surrounding / repeated spaces do not matter...
-    assert anonymise.pseudonym(KEY, "  Jane.Doe@EXAMPLE.org\t") == full[:12]
+    assert pseudonyms.pseudonym(KEY, "  Jane.Doe@EXAMPLE.org\t") == full[:12]
     # ...but the key and the domain do.
-    assert anonymise.pseudonym(b"another-key-0123456789", "jane.doe@example.org") != full[:12]
-    assert anonymise.pseudonym(KEY, "jane.doe@example.org", domain="facilitator") != full[:12]
-    assert anonymise.pseudonym(KEY, "john.doe@example.org") != full[:12]
+    assert pseudonyms.pseudonym(b"another-key-0123456789", "jane.doe@example.org") != full[:12]
+    assert pseudonyms.pseudonym(KEY, "jane.doe@example.org", domain="facilitator") != full[:12]
+    assert pseudonyms.pseudonym(KEY, "john.doe@example.org") != full[:12]
 
 
 @pytest.mark.parametrize(
@@ -758,7 +770,7 @@ def test_pseudonym_is_hmac_sha256_of_the_normalised_email():
     ],
 )
 def test_map_level(value, grouping, level):
-    assert anonymise.map_level(value, DEMOGRAPHICS[grouping], file="survey.csv", row=5, column="Col", grouping=grouping) == level
+    assert groupings.map_level(value, DEMOGRAPHICS[grouping], file="survey.csv", row=5, column="Col", grouping=grouping) == level
 
 
 @pytest.mark.parametrize(
@@ -772,7 +784,7 @@ def test_map_level(value, grouping, level):
 )
 def test_map_level_refuses_unmapped_values(value, grouping, problem):
     with pytest.raises(InputError) as exc:
-        anonymise.map_level(value, DEMOGRAPHICS[grouping], file="survey.csv", row=5, column="Gender or age", grouping=grouping)
+        groupings.map_level(value, DEMOGRAPHICS[grouping], file="survey.csv", row=5, column="Gender or age", grouping=grouping)
     line = exc.value.line()
     assert line.startswith(f"ERROR survey.csv, row 5, column 'Gender or age': {problem}; found {value!r}")
     assert "\n" not in line
@@ -786,7 +798,7 @@ def test_k_anonymity_on_a_hand_made_table():
         }
     )
     # Classes: (female, <40) 3, (female, 40+) 1, (male, <40) 2, (male, non-response) 1.
-    rep = anonymise.k_anonymity(data, ["gender", "age_band"], 2)
+    rep = anonymise_survey.k_anonymity(data, ["gender", "age_band"], 2)
     assert rep == {
         "k": 2,
         "quasi_identifiers": ["gender", "age_band"],
@@ -797,19 +809,19 @@ def test_k_anonymity_on_a_hand_made_table():
         "classes_below_k": 2,
         "class_size_histogram": {"1": 2, "2": 1, "3": 1},
     }
-    rep3 = anonymise.k_anonymity(data, ["gender", "age_band"], 3)
+    rep3 = anonymise_survey.k_anonymity(data, ["gender", "age_band"], 3)
     assert (rep3["records_in_classes_below_k"], rep3["classes_below_k"]) == (4, 3)
-    assert anonymise.k_anonymity(data, ["gender"], 3)["smallest_class"] == 3
+    assert anonymise_survey.k_anonymity(data, ["gender"], 3)["smallest_class"] == 3
 
 
 def test_demo_key_allowed_needs_the_flag_and_every_input_under_data_synthetic(tmp_path):
     (tmp_path / "data" / "synthetic").mkdir(parents=True)
     ok = ["data/synthetic/survey.csv", tmp_path / "data" / "synthetic" / "roster.csv"]
-    assert anonymise.demo_key_allowed(True, ok, root=tmp_path) is True
-    assert anonymise.demo_key_allowed(False, ok, root=tmp_path) is False
-    assert anonymise.demo_key_allowed(True, [*ok, "data/raw/survey.csv"], root=tmp_path) is False
-    assert anonymise.demo_key_allowed(True, ["data/synthetic/../raw/survey.csv"], root=tmp_path) is False
-    assert anonymise.demo_key_allowed(True, ["/elsewhere/data/synthetic/survey.csv"], root=tmp_path) is False
+    assert pseudonyms.demo_key_allowed(True, ok, root=tmp_path) is True
+    assert pseudonyms.demo_key_allowed(False, ok, root=tmp_path) is False
+    assert pseudonyms.demo_key_allowed(True, [*ok, "data/raw/survey.csv"], root=tmp_path) is False
+    assert pseudonyms.demo_key_allowed(True, ["data/synthetic/../raw/survey.csv"], root=tmp_path) is False
+    assert pseudonyms.demo_key_allowed(True, ["/elsewhere/data/synthetic/survey.csv"], root=tmp_path) is False
 
 
 @pytest.fixture
@@ -826,16 +838,16 @@ def test_load_key_sources_and_precedence(key_setup):
     repo, outside, spec = key_setup
     outside.write_text("file-key-0123456789abcdef\n", encoding="utf-8")
     env = {"RIPLS_TEST_KEY": "  env-key-0123456789abcdef  "}
-    assert anonymise.load_key(spec, demo_allowed=True, root=repo, environ=env) == (
+    assert pseudonyms.load_key(spec, demo_allowed=True, root=repo, environ=env) == (
         b"env-key-0123456789abcdef",
         "environment variable RIPLS_TEST_KEY",
     )
-    assert anonymise.load_key(spec, demo_allowed=True, root=repo, environ={"RIPLS_TEST_KEY": "  "}) == (
+    assert pseudonyms.load_key(spec, demo_allowed=True, root=repo, environ={"RIPLS_TEST_KEY": "  "}) == (
         b"file-key-0123456789abcdef",
         "key file",
     )
     outside.unlink()
-    assert anonymise.load_key(spec, demo_allowed=True, root=repo, environ={}) == (
+    assert pseudonyms.load_key(spec, demo_allowed=True, root=repo, environ={}) == (
         b"demo-key-for-the-tests-only",
         "demo key (synthetic study)",
     )
@@ -845,14 +857,14 @@ def test_load_key_refusals_never_quote_the_key(key_setup):
     repo, outside, spec = key_setup
     # No key and no demo: the one line names the environment variable.
     with pytest.raises(InputError) as exc:
-        anonymise.load_key(spec, demo_allowed=False, root=repo, environ={})
+        pseudonyms.load_key(spec, demo_allowed=False, root=repo, environ={})
     line = exc.value.line()
     assert "no pseudonymisation key for real data" in line
     assert "RIPLS_TEST_KEY" in line
     assert "\n" not in line
     # A short key.
     with pytest.raises(InputError) as exc:
-        anonymise.load_key(spec, demo_allowed=True, root=repo, environ={"RIPLS_TEST_KEY": "sh0rt-s3cret"})
+        pseudonyms.load_key(spec, demo_allowed=True, root=repo, environ={"RIPLS_TEST_KEY": "sh0rt-s3cret"})
     assert exc.value.line() == (
         "ERROR environment variable RIPLS_TEST_KEY: pseudonymisation key is too short; found '12 characters'; "
         "expected at least 16 characters of random text"
@@ -863,13 +875,13 @@ def test_load_key_refusals_never_quote_the_key(key_setup):
     inside.parent.mkdir()
     inside.write_text("inside-key-0123456789abcdef", encoding="utf-8")
     with pytest.raises(InputError) as exc:
-        anonymise.load_key({**spec, "key_file": "secrets/pseudonym.key"}, demo_allowed=True, root=repo, environ={})
+        pseudonyms.load_key({**spec, "key_file": "secrets/pseudonym.key"}, demo_allowed=True, root=repo, environ={})
     assert "key file is inside the repository" in exc.value.line()
     assert "inside-key-0123456789abcdef" not in str(exc.value)
     # A short key in a key file.
     outside.write_text("tiny-secret\n", encoding="utf-8")
     with pytest.raises(InputError) as exc:
-        anonymise.load_key(spec, demo_allowed=True, root=repo, environ={})
+        pseudonyms.load_key(spec, demo_allowed=True, root=repo, environ={})
     assert "found '11 characters'" in exc.value.line()
     assert "tiny-secret" not in str(exc.value)
 
@@ -976,7 +988,7 @@ def test_conditional_odds_ratio_matches_scipy_on_random_tables():
             continue
         ref = odds_ratio(t, kind="conditional")
         ci = ref.confidence_interval(confidence_level=0.95)
-        ours = inference.conditional_odds_ratio(t, 0.95)
+        ours = fisher_tests.conditional_odds_ratio(t, 0.95)
         for got, want in zip(ours, (ref.statistic, ci.low, ci.high), strict=True):
             if math.isinf(want) or want == 0:
                 assert got == want

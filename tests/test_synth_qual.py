@@ -1,4 +1,4 @@
-"""Tests for scripts/synth_qual.py and the qualitative files it committed under data/synthetic/.
+"""Tests for tools/synth_qual.py and the qualitative files it committed under data/synthetic/.
 
 The committed files are checked as they are (counts, line endings, identifiers present for the
 anonymisation to remove, no job titles), and a fresh run into a temporary folder must give
@@ -311,7 +311,7 @@ def test_record_holds_no_identifiers(record, roster, facilitators):
 
 
 def test_record_shape(record):
-    assert record["generator"] == "scripts/synth_qual.py"
+    assert record["generator"] == "tools/synth_qual.py"
     assert record["flipchart"]["expectation_notes"] == 75
     (entry,) = record["unreachable"]
     assert entry["figure"] == "txt_fg_sizes" and entry["published"] == "9-12"

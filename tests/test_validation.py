@@ -23,16 +23,19 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from _support import fresh_copy, run_pipeline
-from anonymise_text import anonymise_text, people_for, read_facilitators, read_notes, read_transcripts
 
-import anonymise
-import audit
+import anonymise_survey
 import config_check
-from _helpers import BLANK, WITHHELD, InputError, read_csv_input, sniff_delimiter
+import published
+import roster as roster_module
+from _support import fresh_copy, run_pipeline
+from anonymise_freetext import anonymise_text, people_for, read_notes, read_transcripts
+from errors import BLANK, WITHHELD, InputError
 from instrument import load_instrument
 from qda import read_coded_export
+from rawinput import read_csv_input, sniff_delimiter
 from redact import Redactor
+from roster import read_facilitators
 
 ROOT = Path(__file__).resolve().parent.parent
 SYN = ROOT / "data" / "synthetic"
@@ -112,9 +115,9 @@ def check_line(
 
 def anonymised(survey: Path = SYN / "survey_export.csv", roster: Path = SYN / "roster.csv"):
     """The anonymise_survey stage on these files: (questionnaire, sample, log)."""
-    roster_df = anonymise.read_roster(roster, CONFIG)
-    survey_df = anonymise.read_survey(survey, CONFIG)
-    return anonymise.anonymise_survey(survey_df, roster_df, INSTRUMENT, CONFIG, KEY)
+    roster_df = roster_module.read_roster(roster, CONFIG)
+    survey_df = anonymise_survey.read_survey(survey, CONFIG)
+    return anonymise_survey.anonymise_survey(survey_df, roster_df, INSTRUMENT, CONFIG, KEY)
 
 
 @pytest.fixture(scope="module")
@@ -132,12 +135,12 @@ def documents() -> dict[str, str]:
 
 # Each tabular input: its synthetic file, how the pipeline reads it, a required column.
 READERS: dict[str, tuple[Path, Callable, str]] = {
-    "survey export": (SYN / "survey_export.csv", lambda p, docs: anonymise.read_survey(p, CONFIG), "Gender"),
-    "roster": (SYN / "roster.csv", lambda p, docs: anonymise.read_roster(p, CONFIG), "Email"),
+    "survey export": (SYN / "survey_export.csv", lambda p, docs: anonymise_survey.read_survey(p, CONFIG), "Gender"),
+    "roster": (SYN / "roster.csv", lambda p, docs: roster_module.read_roster(p, CONFIG), "Email"),
     "flip-chart notes": (SYN / "flipchart_notes.csv", lambda p, docs: read_notes(p, QUAL["flipchart"]), "Sheet"),
     "MAXQDA export": (SYN / "coded_segments_maxqda.csv", lambda p, docs: read_coded_export(p, fmt="maxqda", documents=docs), "Segment"),
     "Taguette export": (SYN / "taguette_highlights.csv", lambda p, docs: read_coded_export(p, fmt="taguette", documents=docs), "content"),
-    "published figures": (PUBLISHED, lambda p, docs: audit.load_figures(p), "kind"),
+    "published figures": (PUBLISHED, lambda p, docs: published.load_figures(p), "kind"),
 }
 KINDS = list(READERS)
 
@@ -478,7 +481,7 @@ def test_item_column_missing(tmp_path):
 def test_roster_entry_without_a_name(tmp_path):
     path = edited(SYN / "roster.csv", tmp_path / "roster.csv", 4, "Full name", " ")
     check_line(
-        raised(anonymise.read_roster, path, CONFIG),
+        raised(roster_module.read_roster, path, CONFIG),
         path,
         where=("row 4", "column 'Full name'"),
         problem="roster entry has no name",
@@ -492,7 +495,7 @@ def test_roster_lists_a_person_twice(tmp_path):
     rows.append([f"{rows[9][0]} Jr", rows[9][1].upper(), *rows[9][2:]])
     path = write_rows(tmp_path / "roster.csv", rows)
     check_line(
-        raised(anonymise.read_roster, path, CONFIG),
+        raised(roster_module.read_roster, path, CONFIG),
         path,
         where=(f"row {len(rows)}", "column 'Email'"),
         problem="two roster entries have the same email",
@@ -549,7 +552,8 @@ def test_item_listed_twice_in_the_instrument(tmp_path):
 
 def test_instrument_value_of_the_wrong_type(tmp_path):
     path = instrument_with(tmp_path, lambda d: d["response_scale"][0].update(score="two"))
-    check_line(raised(load_instrument, path), path, where=("key response_scale.0.score",), found="'two'", expected="a value of type number")
+    exc = raised(load_instrument, path)
+    check_line(exc, path, where=("key response_scale[0].score",), found="'two'", expected="a value of type number")
 
 
 def test_instrument_that_is_not_yaml(tmp_path):
@@ -798,7 +802,7 @@ def test_qdpx_source_that_is_an_unknown_document(tmp_path):
     path = qdpx_with(tmp_path, lambda b: b.replace(b'name="E01" plainTextPath', b'name="E99" plainTextPath', 1))
     notes = read_notes(SYN / "flipchart_notes.csv", QUAL["flipchart"])
     transcripts = read_transcripts(SYN / "transcripts", "*.txt")
-    redactor = Redactor.from_config(people_for(anonymise.read_roster(SYN / "roster.csv", CONFIG), [], KEY), CONFIG["redaction"])
+    redactor = Redactor.from_config(people_for(roster_module.read_roster(SYN / "roster.csv", CONFIG), [], KEY), CONFIG["redaction"])
     exc = raised(anonymise_text, notes, transcripts, path, redactor, QUAL)
     check_line(exc, path, problem="neither a flip-chart note nor a transcript", found="'E99'", expected="a note id or a transcript name")
 
@@ -901,7 +905,7 @@ def test_published_figures_bad_cell(header, value, problem, expected, tmp_path):
     fid = rows[i][0]
     path = figures_with(tmp_path, i + 1, header, value)
     line = check_line(
-        raised(audit.load_figures, path),
+        raised(published.load_figures, path),
         path,
         where=(f"row {i + 1}", f"column {header!r}"),
         problem=problem,
@@ -917,7 +921,7 @@ def test_published_figures_duplicate_id(tmp_path):
     rows.append(list(rows[10]))
     path = write_rows(tmp_path / "figures.csv", rows)
     check_line(
-        raised(audit.load_figures, path),
+        raised(published.load_figures, path),
         path,
         where=(f"row {len(rows)}", "column 'figure'"),
         problem="figure id appears twice",
@@ -931,12 +935,12 @@ def test_published_figures_first_error_is_reported_by_row(tmp_path):
     rows[40][column(rows, "kind")] = "median"
     rows[9][column(rows, "same_as")] = "t9_nothing"
     path = write_rows(tmp_path / "figures.csv", rows)
-    assert "row 10, column 'same_as'" in raised(audit.load_figures, path).line()
+    assert "row 10, column 'same_as'" in raised(published.load_figures, path).line()
 
 
 def test_published_figures_frame_missing_a_column():
-    frame = audit.load_figures(PUBLISHED).drop(columns=["kind"])
-    exc = raised(audit.validate_figures, frame, "figures.csv")
+    frame = published.load_figures(PUBLISHED).drop(columns=["kind"])
+    exc = raised(published.validate_figures, frame, "figures.csv")
     check_line(
         exc,
         "figures.csv",
@@ -948,8 +952,8 @@ def test_published_figures_frame_missing_a_column():
 
 
 def test_published_figures_pass_and_are_stripped_strings():
-    df = audit.load_figures(PUBLISHED)
-    assert list(df.columns) == audit.FIGURE_COLUMNS and len(df) > 100
+    df = published.load_figures(PUBLISHED)
+    assert list(df.columns) == published.FIGURE_COLUMNS and len(df) > 100
     assert all(df[c].map(lambda v: isinstance(v, str) and v == v.strip()).all() for c in df.columns)
 
 
@@ -961,7 +965,7 @@ RELATIONS = ROOT / CONFIG["inputs"]["published_relations"]
     [
         (lambda r: r[0].update(kind="sum_of_things"), "key relations[0].kind", "'sum_of_things'", "one of: 'parts_sum'"),
         (lambda r: r.append(dict(r[1])), "key relations[{last}].id", None, "unique ids"),
-        (lambda r: r[2].pop("statement"), "key relations[2].statement", None, "keys ['statement'"),
+        (lambda r: r[2].pop("statement"), "key relations[2].statement", None, "a value for 'statement'"),
     ],
     ids=["unknown kind", "id twice", "no statement"],
 )
@@ -970,8 +974,7 @@ def test_published_relations_mistakes(mutate, where, found, expected, tmp_path):
     mutate(data["relations"])
     path = tmp_path / "relations.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    figures = audit.Figures(audit.load_figures(PUBLISHED))
-    exc = raised(audit.validate_relations, audit.load_relations(path), figures, path)
+    exc = raised(published.load_relations, path, published.load_figures(PUBLISHED))
     check_line(exc, path, where=(where.format(last=len(data["relations"]) - 1),), found=found, expected=expected)
 
 
@@ -981,7 +984,7 @@ def test_published_relation_naming_an_unknown_figure(tmp_path):
     rel["left"] = "t9_nowhere"
     path = tmp_path / "relations.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    exc = raised(audit.validate_relations, audit.load_relations(path), audit.Figures(audit.load_figures(PUBLISHED)), path)
+    exc = raised(published.load_relations, path, published.load_figures(PUBLISHED))
     check_line(
         exc,
         path,

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from _support import fresh_copy, run_pipeline
 
+from _support import fresh_copy, run_pipeline
 from instrument import load_instrument
 
 pytestmark = pytest.mark.pipeline

@@ -3,16 +3,12 @@
 
 rule anonymise_survey:
     input:
-        code=code("instrument"),
+        code=code("anonymise_survey"),
         survey=config["inputs"]["survey"],
         roster=config["inputs"]["roster"],
         instrument=config["instrument"],
     output:
-        questionnaire="results/anonymised/questionnaire.csv",
-        sample="results/anonymised/sample.json",
-        log="results/anonymised/anonymisation_log.json",
-        k_anonymity="results/anonymised/k_anonymity.json",
-        hashes="results/anonymised/raw_input_hashes_survey.json",
+        **outputs("anonymise_survey"),
     log:
         "results/logs/anonymise_survey.log",
     conda:
@@ -29,24 +25,19 @@ rule anonymise_survey:
             "k_anonymity",
         ),
     script:
-        "../../scripts/anonymise.py"
+        "../../scripts/anonymise_survey.py"
 
 
 rule anonymise_freetext:
     input:
-        code=code("anonymise", "instrument", "qda", "redact"),
+        code=code("anonymise_freetext"),
         roster=config["inputs"]["roster"],
         facilitators=config["inputs"]["facilitators"],
         flipchart=config["inputs"]["flipchart"],
         transcripts=config["inputs"]["transcripts"],
         coded_export=config["inputs"]["coded_export"],
     output:
-        notes="results/anonymised/flipchart_notes.csv",
-        transcripts=directory("results/anonymised/transcripts"),
-        segments="results/anonymised/coded_segments.csv",
-        codebook="results/anonymised/codebook.csv",
-        log="results/anonymised/redaction_log.csv",
-        hashes="results/anonymised/raw_input_hashes_freetext.json",
+        **outputs("anonymise_freetext"),
         restricted_key=(
             ["restricted/redaction_key.csv"] if config["redaction"]["keep_key"] else []
         ),
@@ -65,4 +56,4 @@ rule anonymise_freetext:
         ),
         keep_key=config["redaction"]["keep_key"],
     script:
-        "../../scripts/anonymise_text.py"
+        "../../scripts/anonymise_freetext.py"

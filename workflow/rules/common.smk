@@ -1,4 +1,5 @@
-# Helpers for the rule files.
+# Helpers for the rule files. What a rule writes is declared once, in scripts/contracts.py;
+# which of the pipeline's modules its script imports is read from the code itself.
 
 
 def fingerprint(*keys):
@@ -7,8 +8,33 @@ def fingerprint(*keys):
     return config_fingerprint(config, keys)
 
 
-def code(*modules):
-    """The shared modules a rule's script imports (directly or not), as inputs: Snakemake
-    tracks changes to the script itself, not to what it imports. tests/test_workflow.py
-    checks these lists against the scripts' imports."""
-    return [f"scripts/{m}.py" for m in ("_helpers", *modules)]
+def code(script):
+    """The modules a rule's script imports (directly or not), as inputs: Snakemake tracks
+    changes to the script itself, not to what it imports (scripts/module_deps.py)."""
+    return module_files(script)
+
+
+def outputs(rule_name, skip=()):
+    """The files a rule writes, by name, as scripts/contracts.py declares them."""
+    out = {}
+    for r in produced_by(rule_name):
+        if r.key in skip:
+            continue
+        path = r.target
+        if r.directory:
+            path = directory(path)
+        elif r.caption:
+            path = report(
+                path, caption=f"../report/{r.caption}.rst", category=r.category
+            )
+        out[r.key] = path
+    return out
+
+
+def all_results(kinds=("csv", "json")):
+    """Every result of the other rules, by name (the report formats any of them)."""
+    return {
+        r.key: r.target
+        for r in RESULTS_LIST
+        if r.rule != "report" and r.format in kinds
+    }

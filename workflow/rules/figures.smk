@@ -4,52 +4,32 @@
 
 rule figures_questionnaire:
     input:
-        code=code("instrument", "reliability"),
+        code=code("figures_questionnaire"),
         item_statistics=rules.reliability.output.item_statistics,
         subscale_scores=rules.score.output.subscale_scores,
         instrument=config["instrument"],
     output:
-        likert_png=report(
-            "results/figures/likert_items.png",
-            caption="../report/figure.rst",
-            category="Figures",
-        ),
-        likert_svg="results/figures/likert_items.svg",
-        distributions_png=report(
-            "results/figures/subscale_distributions.png",
-            caption="../report/figure.rst",
-            category="Figures",
-        ),
-        distributions_svg="results/figures/subscale_distributions.svg",
+        **outputs("figures_questionnaire"),
     log:
         "results/logs/figures_questionnaire.log",
     conda:
         "../../environment.yml"
     script:
-        "../../scripts/figures.py"
+        "../../scripts/figures_questionnaire.py"
 
 
 rule figures_themes:
     input:
-        code=code("instrument", "reliability"),
+        code=code("figures_themes"),
         table4=rules.themes.output.table4,
         focus_groups=rules.themes.output.focus_groups,
     output:
-        flipchart_png=report(
-            "results/figures/flipchart_themes.png",
-            caption="../report/figure.rst",
-            category="Figures",
-        ),
-        flipchart_svg="results/figures/flipchart_themes.svg",
-        heatmap_png=report(
-            "results/figures/focus_group_heatmap.png",
-            caption="../report/figure.rst",
-            category="Figures",
-        ),
-        heatmap_svg="results/figures/focus_group_heatmap.svg",
+        **outputs("figures_themes"),
     log:
         "results/logs/figures_themes.log",
     conda:
         "../../environment.yml"
+    params:
+        sheet_titles=config["qualitative"]["flipchart"]["sheet_titles"],
     script:
-        "../../scripts/figures.py"
+        "../../scripts/figures_themes.py"

@@ -1,17 +1,33 @@
-# The published figures against the results (reproduction check), and against arithmetic
-# and each other (consistency audit).
+# The published figures against arithmetic and each other (consistency audit, which also
+# validates them once), then against the results (reproduction check).
+
+
+rule consistency_audit:
+    input:
+        code=code("consistency_audit"),
+        figures=config["inputs"]["published"],
+        relations=config["inputs"]["published_relations"],
+        records=config["inputs"]["generator_records"],
+    output:
+        **outputs("consistency_audit"),
+    log:
+        "results/logs/consistency_audit.log",
+    conda:
+        "../../environment.yml"
+    script:
+        "../../scripts/consistency_audit.py"
 
 
 rule reproduction_check:
     input:
-        code=code("audit"),
-        figures=config["inputs"]["published"],
-        relations=config["inputs"]["published_relations"],
+        code=code("reproduction_check"),
+        published_figures=rules.consistency_audit.output.published_figures,
+        figure_notes=rules.consistency_audit.output.figure_notes,
         results=[
             rules.anonymise_survey.output.sample,
             rules.anonymise_survey.output.questionnaire,
             rules.anonymise_freetext.output.notes,
-            rules.table1.output[0],
+            rules.table1.output.table1,
             rules.reliability.output.table2,
             rules.reliability.output.item_statistics,
             rules.reliability.output.table3,
@@ -20,11 +36,7 @@ rule reproduction_check:
             rules.themes.output.table4,
         ],
     output:
-        report(
-            "results/reproduction/checks.csv",
-            caption="../report/checks.rst",
-            category="Against the paper",
-        ),
+        **outputs("reproduction_check"),
     log:
         "results/logs/reproduction_check.log",
     conda:
@@ -33,24 +45,4 @@ rule reproduction_check:
         # the results folder, derived from the output path (no hard-coded prefix)
         results_dir=lambda w, output: output[0].rsplit("/reproduction/", 1)[0],
     script:
-        "../../scripts/reproduce.py"
-
-
-rule consistency_audit:
-    input:
-        code=code(),
-        figures=config["inputs"]["published"],
-        relations=config["inputs"]["published_relations"],
-        records=config["inputs"]["generator_records"],
-    output:
-        report(
-            "results/reproduction/consistency_audit.csv",
-            caption="../report/audit.rst",
-            category="Against the paper",
-        ),
-    log:
-        "results/logs/consistency_audit.log",
-    conda:
-        "../../environment.yml"
-    script:
-        "../../scripts/audit.py"
+        "../../scripts/reproduction_check.py"

@@ -3,12 +3,11 @@
 
 rule score:
     input:
-        code=code("instrument"),
+        code=code("score"),
         questionnaire=rules.anonymise_survey.output.questionnaire,
         instrument=config["instrument"],
     output:
-        item_scores="results/scores/item_scores.csv",
-        subscale_scores="results/scores/subscale_scores.csv",
+        **outputs("score"),
     log:
         "results/logs/score.log",
     conda:

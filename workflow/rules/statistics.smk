@@ -3,15 +3,11 @@
 
 rule table1:
     input:
-        code=code(),
+        code=code("table1"),
         questionnaire=rules.anonymise_survey.output.questionnaire,
         sample=rules.anonymise_survey.output.sample,
     output:
-        report(
-            "results/tables/table1_demographics.csv",
-            caption="../report/table1.rst",
-            category="Questionnaire tables",
-        ),
+        **outputs("table1"),
     log:
         "results/logs/table1.log",
     conda:
@@ -20,32 +16,18 @@ rule table1:
         demographics=config["demographics"],
         order=config["analysis"]["table1"],
     script:
-        "../../scripts/tables.py"
+        "../../scripts/table1.py"
 
 
 rule reliability:
     input:
-        code=code("instrument"),
+        code=code("reliability"),
         questionnaire=rules.anonymise_survey.output.questionnaire,
         item_scores=rules.score.output.item_scores,
         subscale_scores=rules.score.output.subscale_scores,
         instrument=config["instrument"],
     output:
-        table2=report(
-            "results/tables/table2_subscales.csv",
-            caption="../report/table2.rst",
-            category="Questionnaire tables",
-        ),
-        item_statistics=report(
-            "results/tables/item_statistics.csv",
-            caption="../report/item_statistics.rst",
-            category="Questionnaire tables",
-        ),
-        table3=report(
-            "results/tables/table3_top_items.csv",
-            caption="../report/table3.rst",
-            category="Questionnaire tables",
-        ),
+        **outputs("reliability"),
     log:
         "results/logs/reliability.log",
     conda:
@@ -59,15 +41,11 @@ rule reliability:
 
 rule fisher_tests:
     input:
-        code=code("instrument"),
+        code=code("fisher_tests"),
         questionnaire=rules.anonymise_survey.output.questionnaire,
         instrument=config["instrument"],
     output:
-        report(
-            "results/tables/fisher_tests.csv",
-            caption="../report/fisher.rst",
-            category="Questionnaire tables",
-        ),
+        **outputs("fisher_tests"),
     log:
         "results/logs/fisher_tests.log",
     conda:
@@ -79,20 +57,16 @@ rule fisher_tests:
         family=config["analysis"]["fisher_family"],
         ci_level=config["analysis"]["ci_level"],
     script:
-        "../../scripts/inference.py"
+        "../../scripts/fisher_tests.py"
 
 
 rule scale_group_tests:
     input:
-        code=code("instrument"),
+        code=code("scale_group_tests"),
         subscale_scores=rules.score.output.subscale_scores,
         instrument=config["instrument"],
     output:
-        report(
-            "results/tables/scale_group_tests.csv",
-            caption="../report/scale_tests.rst",
-            category="Questionnaire tables",
-        ),
+        **outputs("scale_group_tests"),
     log:
         "results/logs/scale_group_tests.log",
     conda:
@@ -102,4 +76,4 @@ rule scale_group_tests:
         groupings=config["analysis"]["scale_test_groupings"],
         exact_max_n=config["analysis"]["exact_mwu_max_n"],
     script:
-        "../../scripts/inference.py"
+        "../../scripts/scale_group_tests.py"

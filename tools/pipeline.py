@@ -18,7 +18,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from _helpers import ERROR_PREFIX
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+from errors import ERROR_PREFIX
 
 ROOT = Path(__file__).resolve().parent.parent
 PID_FILE = ROOT / ".snakemake" / "ripls-pipeline.pid"

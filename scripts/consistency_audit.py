@@ -20,27 +20,19 @@ of the last decimal, ends included (so a value exactly halfway is accepted eithe
 Output columns: ``check, figures, location, published, test, verdict, detail``.
 """
 
-import json
 import math
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import product
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from _helpers import InputError, load_yaml, one_of, read_csv_input, read_text_input, run_rule, validate_frame, write_csv
-
-FIGURE_COLUMNS = ["figure", "location", "row", "quantity", "printed", "n", "kind", "compute", "same_as"]
-LOCATIONS = ("abstract", "text", "method", "table1", "table2", "table3", "table4")
-KINDS = ("pct", "mean", "alpha", "count", "label", "n", "range")
-#: Figure id prefix -> location. The one documented exception is txt_fg_sizes (an id fixed
-#: before transcription), whose sentence is in the Method section.
-ID_PREFIXES = {"abs": "abstract", "txt": "text", "mth": "method", "t1": "table1", "t2": "table2", "t3": "table3", "t4": "table4"}
-FIGURE_ID = re.compile(r"^(abs|txt|mth|t1|t2|t3|t4)_[a-z0-9]+(?:_[a-z0-9]+)*$")
+from contracts import result, write_result
+from errors import InputError, one_of
+from published import Figures, Printed, fmt, load_figures, load_record, load_relations, parse_printed
+from stage import as_list, run_rule
 
 AUDIT_COLUMNS = ["check", "figures", "location", "published", "test", "verdict", "detail"]
 CONSISTENT, IMPOSSIBLE, INCONSISTENT, AMBIGUOUS, UNREACHABLE = (
@@ -52,117 +44,8 @@ CONSISTENT, IMPOSSIBLE, INCONSISTENT, AMBIGUOUS, UNREACHABLE = (
 )
 VERDICTS = (CONSISTENT, IMPOSSIBLE, INCONSISTENT, AMBIGUOUS, UNREACHABLE)
 
-#: Relation kinds -> their keys (besides id, kind, statement). Keys in REFERENCE_KEYS hold
-#: figure ids (strings) or literal numbers.
-RELATION_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    # kind: (required, optional)
-    "parts_sum": (("parts", "total"), ("n",)),
-    "count_from_pct": (("pct", "total", "count"), ()),
-    "group_sizes": (("groups", "sizes", "total"), ()),
-    "at_most": (("left", "right"), ()),
-    "scale_range": (("k_items", "item_min", "item_max", "range_min", "range_max"), ()),
-    "within_range": (("figure", "min", "max"), ()),
-    "same_quantity": (("figures",), ()),
-    "median_mode": (("median", "mode", "pct"), ()),
-    "majority_claim": (("figure", "wording"), ()),
-    "bands": (("definitions",), ()),
-    "ambiguity": (("detail",), ("figures",)),
-}
-REFERENCE_KEYS = (
-    "parts",
-    "total",
-    "n",
-    "pct",
-    "count",
-    "groups",
-    "sizes",
-    "left",
-    "right",
-    "k_items",
-    "item_min",
-    "item_max",
-    "range_min",
-    "range_max",
-    "figure",
-    "min",
-    "max",
-    "figures",
-    "median",
-    "mode",
-)
-DEFAULT_LIKERT = ["Strongly agree", "Agree", "Neither agree nor disagree", "Disagree", "Strongly disagree"]
-
-NUMBER_WORDS = {
-    "zero": 0,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-}
-_NUMBER = re.compile(r"^[+-]?\d+(?:\.(\d+))?$")
-_RANGE = re.compile(r"^([+-]?\d+)\s*[-–—]\s*([+-]?\d+)$")
-
 
 # --------------------------------------------------------------------------- printed values
-@dataclass(frozen=True)
-class Printed:
-    """A value as printed: its number (exact), decimals, and whether it carried a % sign."""
-
-    text: str
-    value: Fraction | None = None
-    decimals: int = 0
-    percent: bool = False
-    range: tuple[int, int] | None = None
-
-    @property
-    def is_number(self) -> bool:
-        return self.value is not None
-
-    @property
-    def half(self) -> Fraction:
-        """Half a unit of the last printed decimal: the rounding tolerance."""
-        return Fraction(1, 2 * 10**self.decimals)
-
-    def covers(self, x: Fraction) -> bool:
-        """Whether the true value ``x`` could be printed as this (ties accepted both ways)."""
-        return self.value is not None and abs(x - self.value) <= self.half
-
-
-def parse_printed(text: Any) -> Printed:
-    """Parse a printed value: '-4.03', '75%', '0.0%', 'six', '9-12' or a label."""
-    raw = "" if text is None else str(text).strip()
-    s = raw.replace("\u2212", "-")
-    percent = s.endswith("%")
-    if percent:
-        s = s[:-1].strip()
-    m = _NUMBER.match(s)
-    if m:
-        return Printed(raw, Fraction(s), len(m.group(1) or ""), percent)
-    if s.casefold() in NUMBER_WORDS:
-        return Printed(raw, Fraction(NUMBER_WORDS[s.casefold()]), 0, percent)
-    m = _RANGE.match(s)
-    if m:
-        return Printed(raw, None, 0, percent, (int(m.group(1)), int(m.group(2))))
-    return Printed(raw)
-
-
-def fmt(x: Fraction, decimals: int) -> str:
-    """``x`` rounded half away from zero to ``decimals`` places, as text."""
-    scaled = abs(x) * 10**decimals
-    units = math.floor(scaled + Fraction(1, 2))
-    sign = "-" if x < 0 and units else ""
-    whole, frac = divmod(units, 10**decimals)
-    return f"{sign}{whole}.{frac:0{decimals}d}" if decimals else f"{sign}{whole}"
-
-
 def fmt_ratio(k: int, n: int, digits: int = 4) -> str:
     return f"{k}/{n} = {fmt(Fraction(k, n), digits)}"
 
@@ -196,13 +79,6 @@ def grim_neighbours(p: Printed, n: int, *, percent: bool) -> str:
     return ", ".join(parts)
 
 
-def as_int(text: Any) -> int | None:
-    p = parse_printed(text)
-    if p.value is None or p.value.denominator != 1:
-        return None
-    return int(p.value)
-
-
 # --------------------------------------------------------------------------- findings
 @dataclass
 class Finding:
@@ -220,234 +96,7 @@ class Finding:
         return list(self.figures if self.culprits is None else self.culprits)
 
 
-class Figures:
-    """The figures table, indexed by id."""
-
-    def __init__(self, df: pd.DataFrame) -> None:
-        self.df = df
-        self.rows = {r["figure"]: r for r in df.to_dict("records")}
-
-    def __contains__(self, fid: str) -> bool:
-        return fid in self.rows
-
-    def printed(self, fid: str) -> Printed:
-        return parse_printed(self.rows[fid]["printed"])
-
-    def n(self, fid: str) -> int | None:
-        return as_int(self.rows[fid].get("n", ""))
-
-    def location(self, fid: str) -> str:
-        return self.rows[fid]["location"]
-
-    def text(self, fid: str) -> str:
-        return str(self.rows[fid]["printed"]).strip()
-
-
 # --------------------------------------------------------------------------- loading and validation
-def figures_schema():
-    """The published figures table as a pandera schema (cells are stripped strings).
-
-    Each check says in words what it wants (``error``: the problem, naming the figure;
-    ``description``: what was expected), so that a failure becomes one line.
-    """
-    import pandera.pandas as pa
-
-    def check(fn, name: str, error: str, expected: str, **kw) -> pa.Check:
-        return pa.Check(fn, name=name, error=error, description=expected, **kw)
-
-    def positive_whole(value: str) -> bool:
-        n = as_int(value) if value else 1
-        return n is not None and n > 0
-
-    return pa.DataFrameSchema(
-        {
-            "figure": pa.Column(
-                str,
-                [
-                    check(
-                        lambda s: s.map(lambda v: bool(FIGURE_ID.match(v))),
-                        "figure_id",
-                        "figure id is not <loc>_<what> in snake_case",
-                        "e.g. t2_insularity_mean",
-                    ),
-                    check(lambda s: ~s.duplicated(), "unique", "figure id appears twice", "unique ids"),
-                ],
-            ),
-            "location": pa.Column(
-                str, check(lambda s: s.isin(LOCATIONS), "location", "figure {figure!r} has an unknown location", one_of(LOCATIONS))
-            ),
-            "row": pa.Column(str),
-            "quantity": pa.Column(str),
-            "printed": pa.Column(
-                str, check(lambda s: s.ne(""), "printed", "figure {figure!r} has no printed value", "the value as printed")
-            ),
-            "n": pa.Column(
-                str,
-                check(
-                    positive_whole,
-                    "n",
-                    "figure {figure!r} has an n that is not a positive whole number",
-                    "a positive whole number, or blank",
-                    element_wise=True,
-                ),
-            ),
-            "kind": pa.Column(str, check(lambda s: s.isin(KINDS), "kind", "figure {figure!r} has an unknown kind", one_of(KINDS))),
-            "compute": pa.Column(str),
-            "same_as": pa.Column(str),
-        },
-        # Across columns: same_as must name another figure of the table (blamed on same_as).
-        checks=[
-            check(
-                lambda d: d["same_as"].eq("") | (d["same_as"].isin(d["figure"]) & d["same_as"].ne(d["figure"])),
-                "same_as",
-                "figure {figure!r}: same_as names no other figure",
-                "another figure id",
-            )
-        ],
-    )
-
-
-def validate_figures(df: pd.DataFrame, file: Any = None) -> pd.DataFrame:
-    """Check the figures table (pandera: :func:`figures_schema`); return it with every cell a stripped string."""
-    file = file or df.attrs.get("source") or "published figures"
-    missing = [c for c in FIGURE_COLUMNS if c not in df.columns]
-    if missing:
-        raise InputError(
-            file,
-            "column missing from the published figures",
-            column=missing[0],
-            found=f"columns {[str(c) for c in df.columns]}",
-            expected=f"columns {FIGURE_COLUMNS}",
-        )
-    df = df[FIGURE_COLUMNS].fillna("").astype(str).apply(lambda s: s.str.strip())
-    return validate_frame(df, figures_schema(), file=file)
-
-
-def load_figures(path: str | Path) -> pd.DataFrame:
-    df = read_csv_input(path, what="published figures", required=FIGURE_COLUMNS)
-    return validate_figures(df, path)
-
-
-def load_relations(path: str | Path) -> dict:
-    rel = load_yaml(path, what="published relations")
-    if not isinstance(rel, dict):
-        raise InputError(
-            path, "published relations is not a mapping", found=type(rel).__name__, expected="a mapping with a 'relations' list"
-        )
-    return rel
-
-
-def load_record(path: str | Path) -> dict:
-    """A synthetic generator's record: ``generator``, ``seed``, ``unreachable`` [{figure, published, achieved, reason}], ``notes``."""
-    text = read_text_input(path, what="generator record")
-    try:
-        rec = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(path, "generator record is not valid JSON", row=exc.lineno, found=exc.msg, expected="a JSON object") from None
-    if not isinstance(rec, dict) or not isinstance(rec.get("unreachable", []), list):
-        raise InputError(path, "generator record has the wrong shape", expected="an object with 'generator' and an 'unreachable' list")
-    for i, entry in enumerate(rec.get("unreachable", [])):
-        if not isinstance(entry, dict) or "figure" not in entry:
-            raise InputError(path, f"unreachable entry {i} has no 'figure'", expected="objects with figure, published, achieved, reason")
-    return {**rec, "_file": str(path)}
-
-
-def relation_figure_ids(relation: dict) -> list[str]:
-    """Every figure id a relation refers to (strings under the reference keys)."""
-    ids: list[str] = []
-
-    def take(v: Any) -> None:
-        if isinstance(v, str):
-            ids.append(v)
-        elif isinstance(v, list):
-            for x in v:
-                take(x)
-
-    for key in REFERENCE_KEYS:
-        if key in relation:
-            take(relation[key])
-    for d in relation.get("definitions", []) or []:
-        if isinstance(d, dict):
-            take(d.get("figures", []))
-    return ids
-
-
-def validate_relations(relations: dict, figures: Figures, file: Any = None) -> list[dict]:
-    file = file or "published relations"
-    rels = relations.get("relations")
-    if not isinstance(rels, list):
-        raise InputError(
-            file,
-            "no 'relations' list",
-            key="relations",
-            found=type(rels).__name__ if rels is not None else None,
-            expected="a list of mappings",
-        )
-    seen: set[str] = set()
-    for i, rel in enumerate(rels):
-        where = f"relations[{i}]"
-        if not isinstance(rel, dict) or not rel.get("id") or not rel.get("kind"):
-            found = f"keys {sorted(map(str, rel))}" if isinstance(rel, dict) else type(rel).__name__
-            raise InputError(
-                file, f"relation {i} needs an id and a kind", key=where, found=found, expected="a mapping with id, kind, statement"
-            )
-        rid, kind = str(rel["id"]), rel["kind"]
-        if rid in seen:
-            raise InputError(file, f"relation id {rid!r} appears twice", key=f"{where}.id", found=rid, expected="unique ids")
-        seen.add(rid)
-        if kind not in RELATION_KEYS:
-            raise InputError(file, f"relation {rid!r} has an unknown kind", key=f"{where}.kind", found=kind, expected=one_of(RELATION_KEYS))
-        required, optional = RELATION_KEYS[kind]
-        for key in (*required, "statement"):
-            if rel.get(key) in (None, "", []):
-                raise InputError(
-                    file,
-                    f"relation {rid!r} ({kind}) lacks {key!r}",
-                    key=f"{where}.{key}",
-                    found=rel.get(key),
-                    expected=f"keys {['statement', *required]}",
-                )
-        unknown = set(rel) - {"id", "kind", "statement", *required, *optional}
-        if unknown:
-            raise InputError(
-                file,
-                f"relation {rid!r} ({kind}) has unknown keys",
-                key=where,
-                found=sorted(unknown),
-                expected=f"keys {[*required, *optional]}",
-            )
-        for fid in relation_figure_ids(rel):
-            if fid not in figures:
-                raise InputError(
-                    file,
-                    f"relation {rid!r} names a figure that is not in the figures table",
-                    key=where,
-                    found=fid,
-                    expected="the id of a figure in the published figures table",
-                )
-        for key in REFERENCE_KEYS:
-            vals = rel.get(key)
-            for v in vals if isinstance(vals, list) else [vals]:
-                if isinstance(v, bool) or (v is not None and not isinstance(v, str | int | float)):
-                    raise InputError(
-                        file,
-                        f"relation {rid!r}: {key!r} must be a figure id or a number",
-                        key=f"{where}.{key}",
-                        found=v,
-                        expected="a figure id or a number",
-                    )
-        if kind == "bands":
-            for d in rel["definitions"]:
-                if not isinstance(d, dict) or not isinstance(d.get("bands"), list) or not d["bands"]:
-                    raise InputError(
-                        file,
-                        f"relation {rid!r}: each definition needs a 'bands' list",
-                        key=f"{where}.definitions",
-                        expected="bands: [{label, min, max}]",
-                    )
-    return rels
-
-
 # --------------------------------------------------------------------------- single-figure checks
 def check_grim(figs: Figures) -> list[Finding]:
     out = []
@@ -893,15 +542,14 @@ def record_findings(figs: Figures, records: Sequence[dict]) -> list[Finding]:
 
 # --------------------------------------------------------------------------- the audit
 def audit_findings(
-    figures: pd.DataFrame, relations: dict | None, generator_records: Sequence[dict] = (), *, relations_file: Any = None
+    figs: Figures, relations: dict | None, generator_records: Sequence[dict] = (), *, relations_file: Any = None
 ) -> list[Finding]:
-    figs = Figures(validate_figures(figures))
+    """Every finding on the (validated) figures: GRIM, the relations, same_as groups, records."""
     relations = relations or {"relations": []}
-    rels = validate_relations(relations, figs, relations_file) if relations.get("relations") else []
-    checker = RelationChecker(figs, relations.get("likert_scale") or DEFAULT_LIKERT, relations_file)
+    checker = RelationChecker(figs, relations.get("likert_scale") or [], relations_file)
     findings = check_grim(figs)
     explicit_groups = []
-    for rel in rels:
+    for rel in relations["relations"]:
         f = checker.run(rel)
         f.test = f"{f.test} [relation {rel['id']}: {' '.join(str(rel['statement']).split())}]"
         findings.append(f)
@@ -928,39 +576,39 @@ def _row(f: Finding, figs: Figures) -> dict:
     }
 
 
-def audit(
-    figures: pd.DataFrame, relations: dict | None, generator_records: Sequence[dict] = (), *, relations_file: Any = None
-) -> pd.DataFrame:
-    """The consistency audit: one row per check, columns ``AUDIT_COLUMNS``."""
-    figs = Figures(validate_figures(figures))
-    findings = audit_findings(figures, relations, generator_records, relations_file=relations_file)
+def audit_table(findings: Sequence[Finding], figs: Figures) -> pd.DataFrame:
+    """The consistency audit: one row per finding, columns ``AUDIT_COLUMNS``."""
     return pd.DataFrame([_row(f, figs) for f in findings], columns=AUDIT_COLUMNS)
 
 
-def figure_notes(figures: pd.DataFrame, relations: dict | None = None) -> dict[str, list[str]]:
-    """Per figure, the audit's reasons a published value cannot (or may not) be reproduced."""
-    notes: dict[str, list[str]] = {}
-    for f in audit_findings(figures, relations, ()):
-        if f.verdict in (IMPOSSIBLE, INCONSISTENT, AMBIGUOUS):
-            for fid in f.blamed():
-                notes.setdefault(fid, []).append(f"{f.verdict} ({f.check}): {f.detail}")
-    return notes
+def figure_notes(findings: Sequence[Finding]) -> pd.DataFrame:
+    """Per figure blamed by a failing finding, the reason its value cannot (or may not) be
+    reproduced: ``figure, note`` (the reproduction check quotes them)."""
+    rows = [
+        {"figure": fid, "note": f"{f.verdict} ({f.check}): {f.detail}"}
+        for f in findings
+        if f.verdict in (IMPOSSIBLE, INCONSISTENT, AMBIGUOUS)
+        for fid in f.blamed()
+    ]
+    return pd.DataFrame(rows, columns=["figure", "note"])
+
+
+def audit(figures: pd.DataFrame, relations: dict | None = None, generator_records: Sequence[dict] = ()) -> pd.DataFrame:
+    """The audit table of validated figures (a convenience for tests and tools)."""
+    figs = Figures(figures)
+    return audit_table(audit_findings(figs, relations, generator_records), figs)
 
 
 # --------------------------------------------------------------------------- Snakemake entry
-def _paths(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str | Path):
-        return [str(value)]
-    return [str(v) for v in value]
-
-
 def main(smk: Any) -> None:
     figures = load_figures(smk.input.figures)
-    relations = load_relations(smk.input.relations)
-    records = [load_record(p) for p in _paths(getattr(smk.input, "records", None))]
-    write_csv(audit(figures, relations, records, relations_file=smk.input.relations), smk.output[0])
+    relations = load_relations(smk.input.relations, figures) if getattr(smk.input, "relations", None) else None
+    records = [load_record(p, figures) for p in as_list(getattr(smk.input, "records", None))]
+    figs = Figures(figures)
+    findings = audit_findings(figs, relations, records, relations_file=getattr(smk.input, "relations", None))
+    write_result(figures, smk.output.published_figures, result("published_figures"))
+    write_result(figure_notes(findings), smk.output.figure_notes, result("figure_notes"))
+    write_result(audit_table(findings, figs), smk.output.audit, result("audit"))
 
 
 if "snakemake" in globals():

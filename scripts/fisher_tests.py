@@ -1,4 +1,4 @@
-"""Group comparisons: item-level Fisher tests and subscale-score group tests.
+"""Item-level Fisher tests: each item against each two-level demographic grouping.
 
 Fisher (the paper's method): each item's answers are collapsed to two columns by the
 configured rule (default: strongly agree + agree versus the rest), cross-tabulated against
@@ -6,11 +6,6 @@ a two-level grouping, and tested with Fisher's exact test (two-sided). Each row 
 2x2 counts, the exact p, the conditional maximum-likelihood odds ratio with its exact
 confidence interval (as R's ``fisher.test``), and p adjusted across the family by Holm and
 by Benjamini-Hochberg (as R's ``p.adjust``).
-
-Scale scores: each subscale score by each grouping, with the Mann-Whitney U test (exact p
-when there are no ties and both groups are small enough, otherwise the normal
-approximation with tie and continuity corrections), the rank-biserial correlation, and
-Welch's t-test.
 """
 
 import math
@@ -19,43 +14,11 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from _helpers import read_table, run_rule, write_csv
+from contracts import read_result, result, write_result
+from groupings import grouping_levels
 from instrument import load_instrument
-
-
-# ----------------------------------------------------------------------------- adjustments
-def holm(p: Sequence[float]) -> np.ndarray:
-    """Holm's step-down adjusted p values (R ``p.adjust(method = "holm")``); NaN stays NaN."""
-    p = np.asarray(p, dtype=float)
-    out = np.full_like(p, np.nan)
-    ok = ~np.isnan(p)
-    q = p[ok]
-    m = q.size
-    if m == 0:
-        return out
-    order = np.argsort(q, kind="stable")
-    adj = np.maximum.accumulate((m - np.arange(m)) * q[order])
-    res = np.empty(m)
-    res[order] = np.minimum(adj, 1.0)
-    out[ok] = res
-    return out
-
-
-def benjamini_hochberg(p: Sequence[float]) -> np.ndarray:
-    """Benjamini-Hochberg adjusted p values (R ``p.adjust(method = "BH")``); NaN stays NaN."""
-    p = np.asarray(p, dtype=float)
-    out = np.full_like(p, np.nan)
-    ok = ~np.isnan(p)
-    q = p[ok]
-    m = q.size
-    if m == 0:
-        return out
-    order = np.argsort(q, kind="stable")[::-1]
-    adj = np.minimum.accumulate(m / np.arange(m, 0, -1) * q[order])
-    res = np.empty(m)
-    res[order] = np.minimum(adj, 1.0)
-    out[ok] = res
-    return out
+from multitest import p_adjust
+from stage import run_rule
 
 
 # ----------------------------------------------------------------------------- Fisher
@@ -193,98 +156,18 @@ def fisher_tests(
     if df.empty:
         return df
     if family == "per_grouping":
-        df["p_holm"] = df.groupby("grouping")["p"].transform(lambda s: holm(s.to_numpy()))
-        df["p_bh"] = df.groupby("grouping")["p"].transform(lambda s: benjamini_hochberg(s.to_numpy()))
+        df["p_holm"] = df.groupby("grouping")["p"].transform(lambda s: p_adjust(s.to_numpy(), "holm"))
+        df["p_bh"] = df.groupby("grouping")["p"].transform(lambda s: p_adjust(s.to_numpy(), "BH"))
     else:
-        df["p_holm"] = holm(df["p"].to_numpy())
-        df["p_bh"] = benjamini_hochberg(df["p"].to_numpy())
+        df["p_holm"] = p_adjust(df["p"].to_numpy(), "holm")
+        df["p_bh"] = p_adjust(df["p"].to_numpy(), "BH")
     return df
 
 
-# ----------------------------------------------------------------------------- scale scores
-def mann_whitney(x: Sequence[float], y: Sequence[float], exact_max_n: int = 50) -> dict[str, float | str]:
-    """Mann-Whitney U of group 1 (``x``), two-sided p, and the rank-biserial correlation.
-
-    Exact p when there are no ties and both groups have at most ``exact_max_n`` values;
-    otherwise the normal approximation with tie correction and continuity correction.
-    The rank-biserial correlation is 2*U1/(n1*n2) - 1: the probability that a value of
-    group 1 exceeds one of group 2 minus the reverse (positive: group 1 tends higher).
-    """
-    from scipy.stats import mannwhitneyu
-
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    n1, n2 = x.size, y.size
-    if n1 == 0 or n2 == 0:
-        return {"mwu_u": math.nan, "mwu_p": math.nan, "mwu_method": "", "rank_biserial": math.nan}
-    both = np.concatenate([x, y])
-    ties = np.unique(both).size < both.size
-    method = "exact" if (not ties and max(n1, n2) <= exact_max_n) else "asymptotic"
-    res = mannwhitneyu(x, y, alternative="two-sided", method=method, use_continuity=True)
-    u1 = float(res.statistic)
-    return {"mwu_u": u1, "mwu_p": float(res.pvalue), "mwu_method": method, "rank_biserial": 2 * u1 / (n1 * n2) - 1}
-
-
-def welch(x: Sequence[float], y: Sequence[float]) -> dict[str, float]:
-    """Welch's unequal-variance t-test (two-sided) with Welch-Satterthwaite df."""
-    from scipy.stats import ttest_ind
-
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    if x.size < 2 or y.size < 2:
-        return {"welch_t": math.nan, "welch_df": math.nan, "welch_p": math.nan}
-    res = ttest_ind(x, y, equal_var=False)
-    return {"welch_t": float(res.statistic), "welch_df": float(res.df), "welch_p": float(res.pvalue)}
-
-
-def scale_group_tests(
-    subscale_scores: pd.DataFrame,
-    subscales: Sequence[str],
-    groupings: Mapping[str, Sequence[str]],
-    *,
-    exact_max_n: int = 50,
-) -> pd.DataFrame:
-    """One row per subscale x grouping (two levels each)."""
-    rows = []
-    for sid in subscales:
-        s = subscale_scores[sid].astype(float)
-        for gid, levels in groupings.items():
-            if len(levels) != 2:
-                raise ValueError(f"grouping {gid!r} has {len(levels)} levels; the tests need exactly 2")
-            g = subscale_scores[gid].astype("string").fillna("")
-            x = s[(g == levels[0]) & s.notna()].to_numpy()
-            y = s[(g == levels[1]) & s.notna()].to_numpy()
-            rows.append(
-                {
-                    "subscale": sid,
-                    "grouping": gid,
-                    "level_1": levels[0],
-                    "level_2": levels[1],
-                    "n_1": int(x.size),
-                    "n_2": int(y.size),
-                    "n_excluded": int(len(s) - x.size - y.size),
-                    "median_1": float(np.median(x)) if x.size else math.nan,
-                    "median_2": float(np.median(y)) if y.size else math.nan,
-                    "mean_1": float(x.mean()) if x.size else math.nan,
-                    "mean_2": float(y.mean()) if y.size else math.nan,
-                    **mann_whitney(x, y, exact_max_n),
-                    **welch(x, y),
-                }
-            )
-    return pd.DataFrame(rows)
-
-
-def grouping_levels(demographics: Mapping[str, Mapping], ids: Sequence[str]) -> dict[str, list[str]]:
-    """Level ids of each grouping, in config order (levels or bins)."""
-    out = {}
-    for gid in ids:
-        spec = demographics[gid]
-        out[gid] = list(spec["levels"]) if "levels" in spec else [b["level"] for b in spec["bins"]]
-    return out
-
-
 # ----------------------------------------------------------------------------- entries
-def main_fisher(smk) -> None:
+def main(smk) -> None:
     instrument = load_instrument(smk.input.instrument)
-    answers = read_table(smk.input.questionnaire)
+    answers = read_result(smk.input.questionnaire, result("questionnaire"))
     groupings = grouping_levels(smk.params.demographics, smk.params.groupings)
     df = fisher_tests(
         answers,
@@ -294,19 +177,8 @@ def main_fisher(smk) -> None:
         level=smk.params.ci_level,
         family=smk.params.family,
     )
-    write_csv(df, smk.output[0])
-
-
-def main_scale(smk) -> None:
-    instrument = load_instrument(smk.input.instrument)
-    # Only blanks are missing: a level such as "NA" or "None" must stay a level.
-    scores = pd.read_csv(
-        smk.input.subscale_scores, dtype={g: "string" for g in smk.params.groupings}, keep_default_na=False, na_values=[""]
-    )
-    groupings = grouping_levels(smk.params.demographics, smk.params.groupings)
-    df = scale_group_tests(scores, [s.id for s in instrument.subscales], groupings, exact_max_n=smk.params.exact_max_n)
-    write_csv(df, smk.output[0])
+    write_result(df, smk.output.fisher, result("fisher"))
 
 
 if "snakemake" in globals():
-    run_rule(snakemake, {"fisher_tests": main_fisher, "scale_group_tests": main_scale}[snakemake.rule])  # noqa: F821
+    run_rule(snakemake, main)  # noqa: F821

@@ -29,8 +29,10 @@ from typing import Any
 
 import pandas as pd
 
-from _helpers import InputError, run_rule, write_csv
-from audit import Printed, figure_notes, fmt, load_figures, load_relations, parse_printed, validate_figures
+from contracts import BY_PATH, read_result, result, write_result
+from errors import InputError
+from published import Printed, fmt, parse_printed
+from stage import run_rule
 
 CHECK_COLUMNS = ["figure", "location", "published", "computed", "status", "note"]
 REPRODUCED, DIFFERS, NOT_COMPUTABLE = "reproduced", "differs", "not computable from the data"
@@ -115,10 +117,16 @@ class Results:
             raise NotComputable(f"results/{rel} not found")
         return p
 
+    @staticmethod
+    def _contract(rel: str):
+        if rel not in BY_PATH:
+            raise NotComputable(f"results/{rel} is not a file the pipeline writes (scripts/contracts.py)")
+        return BY_PATH[rel]
+
     def table(self, rel: str) -> pd.DataFrame:
         if rel not in self._cache:
             try:
-                self._cache[rel] = pd.read_csv(self._path(rel), dtype=str, keep_default_na=False, encoding="utf-8")
+                self._cache[rel] = read_result(self._path(rel), self._contract(rel), as_text=True)
             except NotComputable:
                 raise
             except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
@@ -128,7 +136,7 @@ class Results:
     def json(self, rel: str) -> Any:
         if rel not in self._cache:
             try:
-                self._cache[rel] = json.loads(self._path(rel).read_text(encoding="utf-8"))
+                self._cache[rel] = read_result(self._path(rel), self._contract(rel))
             except NotComputable:
                 raise
             except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -229,17 +237,18 @@ def compare(printed: Printed, value: Any) -> tuple[str, bool]:
 
 
 # --------------------------------------------------------------------------- the check
-def check(figures: pd.DataFrame, results_dir: str | Path, relations: dict | None = None) -> pd.DataFrame:
-    """Recompute each figure from ``results_dir``; columns ``CHECK_COLUMNS``.
+def check(figures: pd.DataFrame, results_dir: str | Path, notes: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Recompute each (validated) published figure from ``results_dir``; columns ``CHECK_COLUMNS``.
 
-    ``relations`` (optional) lets notes on differing figures quote relation-based audit
-    findings (group sizes, medians vs modes) as well as GRIM and cross-location ones.
+    ``notes`` (the consistency audit's ``figure, note`` table) says why a differing figure
+    may be unreachable: GRIM, group sizes, medians against modes, cross-location findings.
     """
-    source = figures.attrs.get("source")
-    figures = validate_figures(figures, source)
+    source = figures.attrs.get("source", "published figures")
     specs = {r["figure"]: parse_spec(r["compute"], figure=r["figure"], file=source) for r in figures.to_dict("records")}
     results = Results(results_dir)
-    notes = figure_notes(figures, relations)
+    notes_by_figure: dict[str, list[str]] = {}
+    for rec in [] if notes is None else notes.to_dict("records"):
+        notes_by_figure.setdefault(rec["figure"], []).append(rec["note"])
     out = []
     for r in figures.to_dict("records"):
         fid, spec = r["figure"], specs[r["figure"]]
@@ -257,17 +266,17 @@ def check(figures: pd.DataFrame, results_dir: str | Path, relations: dict | None
         row["computed"] = computed
         row["status"] = REPRODUCED if same else DIFFERS
         if not same:
-            row["note"] = "; ".join(notes.get(fid, []))
+            row["note"] = "; ".join(notes_by_figure.get(fid, []))
         out.append(row)
     return pd.DataFrame(out, columns=CHECK_COLUMNS)
 
 
 # --------------------------------------------------------------------------- Snakemake entry
 def main(smk: Any) -> None:
-    figures = load_figures(smk.input.figures)
-    relations_path = getattr(smk.input, "relations", None)
-    relations = load_relations(relations_path) if relations_path else None
-    write_csv(check(figures, smk.params.results_dir, relations), smk.output[0])
+    figures = read_result(smk.input.published_figures, result("published_figures"))
+    figures.attrs["source"] = str(smk.input.published_figures)
+    notes = read_result(smk.input.figure_notes, result("figure_notes"))
+    write_result(check(figures, smk.params.results_dir, notes), smk.output.checks, result("checks"))
 
 
 if "snakemake" in globals():

@@ -43,8 +43,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from _helpers import write_json, write_text
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 from instrument import Instrument, load_instrument
+from outputs import write_json, write_text
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 20150201
@@ -665,7 +666,8 @@ def search_answers(instrument: Instrument, rng: np.random.Generator, attempts: i
 
 
 def scale_tests_pass(subscale_scores: pd.DataFrame, demographics: dict, groupings: list[str]) -> bool:
-    from inference import grouping_levels, scale_group_tests
+    from groupings import grouping_levels
+    from scale_group_tests import scale_group_tests
 
     df = scale_group_tests(subscale_scores, list(TABLE2), grouping_levels(demographics, groupings))
     return bool((df["mwu_p"] >= P_MARGIN).all() and (df["welch_p"] >= P_MARGIN).all())
@@ -775,7 +777,8 @@ def assign_answers(
 ) -> tuple[np.ndarray, int]:
     """A seeded permutation of answer rows over respondents under which no scale-score
     comparison has p < P_MARGIN and no Fisher test is significant after Holm correction."""
-    from inference import fisher_tests, grouping_levels
+    from fisher_tests import fisher_tests
+    from groupings import grouping_levels
     from score import item_scores, subscale_scores
 
     analysis, demographics = config["analysis"], config["demographics"]
@@ -834,7 +837,7 @@ def _record(seed: int, instrument: Instrument, matrix: np.ndarray, attempts: int
             "alpha": round(cronbach_alpha(complete), 4),
         }
     return {
-        "generator": "scripts/synth_survey.py",
+        "generator": "tools/synth_survey.py",
         "seed": seed,
         "assignment_attempts": attempts,
         "achieved": achieved,

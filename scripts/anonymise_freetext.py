@@ -23,22 +23,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from _helpers import (
-    InputError,
-    hash_inputs,
-    normalise_header,
-    one_of,
-    read_csv_input,
-    read_text_input,
-    run_rule,
-    validate_frame,
-    write_csv,
-    write_json,
-    write_text,
-)
-from anonymise import demo_key_allowed, load_key, pseudonym, read_roster
+from contracts import result, write_result
+from errors import InputError, one_of
+from outputs import write_csv, write_text
+from provenance import hash_inputs
+from pseudonyms import demo_key_allowed, load_key, pseudonym
 from qda import normalise_newlines, read_coded_export, split_code_path
+from rawinput import normalise_header, read_csv_input, read_text_input
 from redact import Person, Redacted, Redactor
+from roster import read_facilitators, read_roster
+from schemas import validate_frame
+from stage import run_rule
 
 PARTICIPANT = "[Participant {n:02d}]"
 FACILITATOR = "[Facilitator]"
@@ -121,27 +116,6 @@ def read_notes(path, cfg: Mapping) -> pd.DataFrame:
     df["sheet"] = df["sheet"].map(lambda v: sheets[normalise_header(v)])
     df["text"] = df["text"].map(normalise_newlines)
     return df
-
-
-def read_facilitators(path) -> list[str]:
-    """Names of the focus-group facilitators (column ``Full name``), each with some letters."""
-    import pandera.pandas as pa
-
-    df = read_csv_input(path, what="facilitator list", required=["Full name"], identifying=["Full name"])
-    schema = pa.DataFrameSchema(
-        {
-            "Full name": pa.Column(
-                str,
-                pa.Check(
-                    lambda s: s.str.contains(r"[^\W_]", regex=True),
-                    name="name",
-                    error="facilitator has no name",
-                    description="the facilitator's name (needed to redact it from the transcripts)",
-                ),
-            )
-        }
-    )
-    return list(validate_frame(df, schema, file=path, identifying=["Full name"])["Full name"])
 
 
 def transcript_name(stem: str) -> str:
@@ -263,7 +237,7 @@ def anonymise_text(
         "segments": segments[SEGMENT_COLUMNS],
         # Code descriptions are researchers' free text: redacted like everything else.
         "codebook": export.codebook.assign(description=[redactor.redact(d).text for d in export.codebook["description"].fillna("")]),
-        "log": pd.DataFrame(log_rows, columns=["file", "category", "count"]),
+        "log": pd.DataFrame(log_rows, columns=["file", "category", "count"]).astype({"count": "int64"}),
         "documents_differing_from_raw": differing,
         "format": export.format,
     }
@@ -290,11 +264,11 @@ def main(smk) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     for name, text in out["transcripts"].items():
         write_text(out_dir / f"{name}.txt", text)
-    write_csv(out["notes"], smk.output.notes)
-    write_csv(out["segments"], smk.output.segments)
-    write_csv(out["codebook"], smk.output.codebook)
-    write_csv(out["log"], smk.output.log)
-    write_json(smk.output.hashes, hash_inputs(raw))
+    write_result(out["notes"], smk.output.notes, result("notes"))
+    write_result(out["segments"], smk.output.segments, result("segments"))
+    write_result(out["codebook"], smk.output.export_codebook, result("export_codebook"))
+    write_result(out["log"], smk.output.redaction_log, result("redaction_log"))
+    write_result(hash_inputs(raw), smk.output.hashes_freetext, result("hashes_freetext"))
     logging.getLogger("ripls").info(
         "coded export read as %s: %d segments, %d documents (%d differ from the raw files); %d unlisted speakers",
         out["format"],
@@ -306,6 +280,7 @@ def main(smk) -> None:
     if smk.params.keep_key:
         key_rows = [{"name": p.name, "label": p.label, "category": p.category} for p in people]
         (path,) = smk.output.restricted_key  # declared as a list: empty when keep_key is false
+        # restricted/, not a result: read by no rule
         write_csv(pd.DataFrame(key_rows).sort_values("label", kind="stable"), path)
 
 

@@ -24,7 +24,7 @@ members uncompressed (deflate output can differ between zlib builds), so the sam
 gives byte-identical files on any machine. Before anything is written, the three exports
 are read back with ``qda.read_coded_export`` and must give exactly the in-memory segments.
 
-Run: ``python scripts/synth_qual.py --out data/synthetic`` (a second or two).
+Run: ``python tools/synth_qual.py --out data/synthetic`` (a second or two).
 """
 
 from __future__ import annotations
@@ -49,7 +49,9 @@ from xml.etree import ElementTree as ET
 
 import numpy as np
 
-from _helpers import normalise_header, write_bytes, write_json, write_text
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+from outputs import write_bytes, write_json, write_text
+from rawinput import normalise_header
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = Path(__file__).resolve().with_name("synth_qual_content.yaml")
@@ -738,7 +740,7 @@ def export_qdpx(study: Study, seed: int) -> bytes:
         q("Project"),
         {
             "name": "Crossing boundaries workshop (synthetic)",
-            "origin": "scripts/synth_qual.py",
+            "origin": "tools/synth_qual.py",
             "creatingUserGUID": users[CODERS["flipchart"]],
             "creationDateTime": created,
         },
@@ -892,7 +894,7 @@ def _record(seed: int, study: Study, people: list[Person]) -> dict:
     n_exp = sum(n["Sheet"] == "Expectations" for n in study.notes)
     sizes = [len(g) for g in study.groups]
     return {
-        "generator": "scripts/synth_qual.py",
+        "generator": "tools/synth_qual.py",
         "seed": seed,
         "flipchart": {
             "expectation_notes": n_exp,

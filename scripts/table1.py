@@ -9,7 +9,9 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from _helpers import read_json, read_table, run_rule, write_csv
+from contracts import read_result, result, write_result
+from groupings import levels_of
+from stage import run_rule
 
 NON_RESPONSE = "non-response"
 
@@ -20,7 +22,7 @@ def table1(data: pd.DataFrame, sample: Mapping, demographics: Mapping[str, Mappi
     rows = []
     for var in order:
         spec = demographics[var]
-        levels = list(spec["levels"]) if "levels" in spec else [b["level"] for b in spec["bins"]]
+        levels = levels_of(spec)
         labels = spec.get("level_labels", {})
         values = data[var].fillna("")
         for level in [*levels, NON_RESPONSE]:
@@ -56,9 +58,9 @@ def table1(data: pd.DataFrame, sample: Mapping, demographics: Mapping[str, Mappi
 
 
 def main(smk) -> None:
-    data = read_table(smk.input.questionnaire)
-    sample = read_json(smk.input.sample)
-    write_csv(table1(data, sample, smk.params.demographics, smk.params.order), smk.output[0])
+    data = read_result(smk.input.questionnaire, result("questionnaire"))
+    sample = read_result(smk.input.sample, result("sample"))
+    write_result(table1(data, sample, smk.params.demographics, smk.params.order), smk.output.table1, result("table1"))
 
 
 if "snakemake" in globals():

@@ -14,94 +14,22 @@ It also writes the sample size and response rate, a log of what was removed and 
 (counts only, never values) and a k-anonymity report over the quasi-identifiers.
 """
 
-import hashlib
-import hmac
-import os
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from _helpers import InputError, hash_inputs, normalise_header, one_of, read_csv_input, run_rule, validate_frame, write_csv, write_json
+from contracts import result, write_result
+from errors import InputError, one_of
+from groupings import NON_RESPONSE, map_level
 from instrument import Instrument, load_instrument
-
-REPO = Path(__file__).resolve().parent.parent
-MIN_KEY_LENGTH = 16
-NON_RESPONSE = ""
-
-
-# ----------------------------------------------------------------------------- the key
-def demo_key_allowed(synthetic: bool, input_paths: Sequence[str | os.PathLike], root: Path = REPO) -> bool:
-    """The demo key may be used only for the shipped synthetic study: the config must say
-    so AND every raw input must lie under ``data/synthetic/``."""
-    synth_dir = (root / "data" / "synthetic").resolve()
-    return synthetic and all((root / p).resolve().is_relative_to(synth_dir) for p in input_paths)
-
-
-def load_key(spec: Mapping, *, demo_allowed: bool, root: Path = REPO, environ: Mapping[str, str] = os.environ) -> tuple[bytes, str]:
-    """The HMAC key and where it came from: environment variable, key file, or demo key.
-
-    The key file must lie outside the repository, so it can never be committed. Real data
-    without a key stops the run.
-    """
-    env = spec["key_env"]
-    if environ.get(env, "").strip():
-        key, source = environ[env].strip(), f"environment variable {env}"
-    else:
-        key_file = Path(os.path.expanduser(spec["key_file"]))
-        if not key_file.is_absolute():
-            key_file = root / key_file
-        if key_file.is_file():
-            if key_file.resolve().is_relative_to(root.resolve()):
-                raise InputError(
-                    key_file,
-                    "the pseudonymisation key file is inside the repository",
-                    expected="a key file outside the repository (e.g. ~/.config/ripls/pseudonym.key)",
-                )
-            key, source = key_file.read_text(encoding="utf-8").strip(), "key file"
-        elif demo_allowed and spec.get("demo_key"):
-            return spec["demo_key"].encode("utf-8"), "demo key (synthetic study)"
-        else:
-            raise InputError(
-                "config.yaml",
-                "no pseudonymisation key for real data",
-                key="pseudonymisation",
-                expected=f"the key in environment variable {env} or in the file {spec['key_file']} (outside the repository); "
-                "the demo key is honoured only for the synthetic study under data/synthetic/",
-            )
-    if len(key) < MIN_KEY_LENGTH:
-        raise InputError(
-            source,
-            "pseudonymisation key is too short",
-            found=f"{len(key)} characters",
-            expected=f"at least {MIN_KEY_LENGTH} characters of random text",
-        )
-    return key.encode("utf-8"), source
-
-
-def pseudonym(key: bytes, identifier: str, *, domain: str = "respondent", length: int = 12) -> str:
-    """Keyed pseudonym of an identifier: HMAC-SHA256(key, domain:identifier), hex, truncated."""
-    msg = f"{domain}:{normalise_identifier(identifier)}".encode()
-    return hmac.new(key, msg, hashlib.sha256).hexdigest()[:length]
-
-
-def pseudonyms(key: bytes, identifiers, *, domain: str = "respondent", length: int = 12) -> list[str]:
-    """:func:`pseudonym` of many identifiers, the keyed HMAC set up once and copied."""
-    base = hmac.new(key, digestmod=hashlib.sha256)
-    out = []
-    for identifier in identifiers:
-        h = base.copy()
-        h.update(f"{domain}:{normalise_identifier(identifier)}".encode())
-        out.append(h.hexdigest()[:length])
-    return out
-
-
-def normalise_identifier(value: str) -> str:
-    """E-mails and names are compared case- and space-insensitively."""
-    return " ".join(str(value).split()).casefold()
+from provenance import hash_inputs
+from pseudonyms import demo_key_allowed, load_key, normalise_identifier, pseudonyms
+from rawinput import normalise_header, read_csv_input
+from roster import read_roster
+from stage import run_rule
 
 
 # ----------------------------------------------------------------------------- columns
@@ -146,45 +74,6 @@ def item_columns(df: pd.DataFrame, instrument: Instrument, pattern: str) -> tupl
             expected=f"a column headed like 'Q{missing[0]}. {wanted[missing[0]].text[:40]}…'",
         )
     return found, extra
-
-
-def map_level(value: str, spec: Mapping, *, file, row: int, column: str, grouping: str) -> str:
-    """The grouping level of one raw answer ('' for non-response); unknown answers stop the run."""
-    v = value.strip()
-    if v == "" or normalise_header(v) in {normalise_header(m) for m in spec.get("missing", [])}:
-        return NON_RESPONSE
-    if "bins" in spec:
-        try:
-            x = float(v)
-        except ValueError:
-            raise InputError(
-                file, f"{grouping}: not a number", row=row, column=column, found=v, expected="a number, e.g. an age in years"
-            ) from None
-        for b in spec["bins"]:
-            if b["min"] <= x < b["below"]:
-                return b["level"]
-        ranges = ", ".join(f"[{b['min']}, {b['below']})" for b in spec["bins"])
-        raise InputError(
-            file,
-            f"{grouping}: value outside every band",
-            row=row,
-            column=column,
-            found=v,
-            expected=f"a value in {ranges} (demographics.{grouping}.bins)",
-        )
-    key = normalise_header(v)
-    for level, answers in spec["levels"].items():
-        if key in {normalise_header(a) for a in answers}:
-            return level
-    accepted = [a for answers in spec["levels"].values() for a in answers]
-    raise InputError(
-        file,
-        f"{grouping}: answer not mapped in config (demographics.{grouping}.levels)",
-        row=row,
-        column=column,
-        found=v,
-        expected=one_of(accepted) + ", or blank",
-    )
 
 
 def lookup_org(
@@ -416,44 +305,6 @@ def k_anonymity(data: pd.DataFrame, quasi_identifiers: Sequence[str], k: int) ->
     }
 
 
-def roster_schema(link: str):
-    """What a roster must hold, as a pandera schema over the columns renamed to their roles:
-    a name on every entry (a person without one could not be redacted from free text) and
-    no two entries with the same ``link`` value (ignoring case and spaces; blanks allowed)."""
-    import pandera.pandas as pa
-
-    checks = {
-        "name": [
-            pa.Check(
-                lambda s: s.str.contains(r"[^\W_]", regex=True),
-                name="name",
-                error="roster entry has no name",
-                description="the person's name (needed to redact it from the free text)",
-            )
-        ]
-    }
-    checks.setdefault(link, []).append(
-        pa.Check(
-            lambda s: s.eq("") | ~s.map(normalise_identifier).duplicated(),
-            name="unique",
-            error=f"two roster entries have the same {link}",
-            description="one entry per person",
-        )
-    )
-    return pa.DataFrameSchema({col: pa.Column(str, cs) for col, cs in checks.items()})
-
-
-def read_roster(path, config: Mapping) -> pd.DataFrame:
-    """The roster with columns renamed to their roles (``roster.columns``), checked."""
-    cols = config["roster"]["columns"]
-    link = config["survey"]["link_on"]
-    df = read_csv_input(
-        path, what="roster", required=[cols["name"], cols[link]], optional=list(cols.values()), identifying=list(cols.values())
-    )
-    df = df.rename(columns={v: k for k, v in cols.items()})
-    return validate_frame(df, roster_schema(link), file=path, headers=cols, identifying=list(cols))
-
-
 def read_survey(path, config: Mapping) -> pd.DataFrame:
     cols = config["survey"]["columns"]
     link = config["survey"]["link_on"]
@@ -473,11 +324,11 @@ def main(smk) -> None:
     data, sample, log = anonymise_survey(survey, roster, instrument, config, key)
     log["key_source"] = source
     kanon = k_anonymity(data, config["k_anonymity"]["quasi_identifiers"], config["k_anonymity"]["k"])
-    write_csv(data, smk.output.questionnaire)
-    write_json(smk.output.sample, sample)
-    write_json(smk.output.log, log)
-    write_json(smk.output.k_anonymity, kanon)
-    write_json(smk.output.hashes, hash_inputs([smk.input.survey, smk.input.roster]))
+    write_result(data, smk.output.questionnaire, result("questionnaire"))
+    write_result(sample, smk.output.sample, result("sample"))
+    write_result(log, smk.output.anonymisation_log, result("anonymisation_log"))
+    write_result(kanon, smk.output.k_anonymity, result("k_anonymity"))
+    write_result(hash_inputs([smk.input.survey, smk.input.roster]), smk.output.hashes_survey, result("hashes_survey"))
 
 
 if "snakemake" in globals():
