@@ -253,6 +253,13 @@ def test_kruskal_hand_example():
     assert res["p"] == pytest.approx(math.exp(-16 / 7), rel=1e-12)  # chi-square, 2 df: exp(-H/2)
 
 
+def test_kruskal_epsilon_squared_is_one_when_all_rank_variation_is_between_groups():
+    """Groups (1, 1), (2, 2), (3, 3): with the tie correction H = n - 1 = 5, so E^2 = 1."""
+    res = kruskal_wallis([[1, 1], [2, 2], [3, 3]])
+    assert res["h"] == pytest.approx(5, rel=1e-12)
+    assert res["epsilon_squared"] == pytest.approx(1, rel=1e-12)
+
+
 def test_kruskal_empty_group_is_left_out():
     ref = REF["kruskal"]["no_ties"]
     res = kruskal_wallis([ref["groups"][0], [], *ref["groups"][1:]])
