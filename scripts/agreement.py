@@ -190,7 +190,7 @@ def unit_spans(text: str, kind: str, speaker_pattern: str = SPEAKER_PATTERN) -> 
         spans = [(0, len(text))]
     elif kind == "utterance":
         starts = sorted({m.start() for m in re.finditer(speaker_pattern, text, re.MULTILINE)})
-        spans = list(zip(starts, [*starts[1:], len(text)], strict=True))
+        spans = list(zip(starts, [*starts[1:], len(text)], strict=False))  # no end without a start
         first = starts[0] if starts else len(text)
         if text[:first].strip():
             spans.insert(0, (0, first))
@@ -495,7 +495,7 @@ def reliability_matrix(table: pd.DataFrame, coders: Sequence[str]) -> np.ndarray
 
 
 # --------------------------------------------------------------------------- statistics
-@dataclass
+@dataclass(eq=False)  # numpy fields: no element-wise ==
 class Tally:
     """The additive counts behind every statistic of one code (or, summed, of several codes).
 
