@@ -57,6 +57,10 @@ Per code, the units x coders table of 1 (present), 0 (absent) or missing gives:
   because character units would need one row per character (and per code for the pooled
   figure) to go through the package.
 
+NVivo reports each (code, source) pair and no pooled figure; here a code's units are those of
+every document of its group, so a row pools the sources. A per-source figure is the tally of the
+rows of one source of the code's presence table: ``table_tally(table[table.source == s], coders)``.
+
 Alpha (and kappa) are undefined when there is no variation, e.g. a code nobody applied in
 the units coded by two or more coders: the value is NaN and ``note`` says why.
 
@@ -190,7 +194,8 @@ def unit_spans(text: str, kind: str, speaker_pattern: str = SPEAKER_PATTERN) -> 
         spans = [(0, len(text))]
     elif kind == "utterance":
         starts = sorted({m.start() for m in re.finditer(speaker_pattern, text, re.MULTILINE)})
-        spans = list(zip(starts, [*starts[1:], len(text)], strict=False))  # no end without a start
+        ends = [*starts[1:], len(text)] if starts else []
+        spans = list(zip(starts, ends, strict=True))
         first = starts[0] if starts else len(text)
         if text[:first].strip():
             spans.insert(0, (0, first))

@@ -344,6 +344,26 @@ def test_character_units_are_code_points_not_utf16_units():
     assert s["n_present_by_coder"] == "1 | 2"
 
 
+def test_nvivo_documented_example_over_characters():
+    """NVivo's help ("Coding Comparison query", NVivo 10-12): a 1000-character document, 50 characters
+    coded by both users, 150 by one only, 800 by neither -> percentage agreement (800 + 50) / 1000 = 85 %.
+    Kappa by NVivo's formula K = (TA - sum EF) / (TC - sum EF), with the 150 split as A only 100, B only 50:
+    EF1 = 150 * 100 / 1000 = 15, EF2 = 850 * 900 / 1000 = 765, sum EF = 780, TA = 850, TC = 1000,
+    K = 70 / 220 = 0.31818."""
+    text = "x" * 1000
+    rows = [("D", "X", 0, 150, "Coder A"), ("D", "X", 100, 200, "Coder B")]  # both: 100-150 (50); A only 0-100; B only 150-200
+    row = ag.agreement_table(segs(rows), {"D": text}, AB, unit_kinds={"focus_group": ["character"]}).iloc[0]
+    assert (row["n_units"], row["n_both_present"], row["n_only_first"], row["n_only_second"], row["n_both_absent"]) == (
+        1000,
+        50,
+        100,
+        50,
+        800,
+    )
+    assert row["pct_agreement"] == pytest.approx(85.0, abs=1e-12)
+    assert row["cohen_kappa"] == pytest.approx(70 / 220, abs=1e-12)
+
+
 def _brute_force(text: str, spans, segments: list[tuple[int, int, str]], coders, coded) -> np.ndarray:
     """Units x coders by checking every unit against every segment: a shared code point or none."""
     out = np.zeros((len(spans), len(coders)))
