@@ -143,13 +143,17 @@ Design choices
 Residual risks (documented, not solved)
 ---------------------------------------
 * Names that are on no list are not found, unless they follow a title: nicknames missing
-  from the ``nicknames`` list (it is American-leaning; "Gaz", "Shaz", "Kaz" are absent),
+  from the ``nicknames`` list (it is American-leaning: "Gaz" for Gary, "Shaz" for Sharon
+  are absent, and Gary, Karen, Darren, Siobhan, Niamh, Rhys have no nicknames at all),
   misspellings, names of family members or clients, and plural names ("the Okafors",
   deliberately not matched so that "Sarahs" is left alone). A roster first name that is
-  itself a nickname ("Andy") does not bring in the full name ("Andrew").
+  itself a nickname ("Andy") does not bring in the full name ("Andrew"). A name broken at
+  a line end with a hyphen ("Fair-\nbairn", from PDF or fixed-width text) or spelled out
+  letter by letter ("N A T H A N") is not found.
 * Ambiguous names and common-word nicknames at the start of a sentence or in upper-case
   text ("Will you ...", "Rich people ...", "I WILL") are replaced (over-redaction); in
-  lower case ("met will", "ask rich") they are not (a leak). Month names used as names
+  lower case ("met will", "ask rich") they are not (a leak); nor are two-letter nicknames
+  in any case but title case ("JO", "jo"). Month names used as names
   ("May") are replaced as dates too. Surnames that are common words (Young, Brown, Law,
   Case, ...) are replaced in lower case too unless listed in ``ambiguous_names``: list them
   there. A nickname shared with someone else's real name gets that person's label.
@@ -616,7 +620,9 @@ prudence randy ray raze rich rick rob rod roger rose rube rusty sally salmon san
 sol sonny squat sue sully tabby teeny terry than tick tiff tine tom tony van vest vet victor waldo wash wen west will
 win wood woody zed
 """
-_COMMON_WORD_NICKNAMES = frozenset(_NICKNAME_WORDS.split())
+#: Plus words that list lacks: "nan" (grandmother in British English, and a missing value as
+#: pandas writes it: "nan_policy" in prose about code was redacted as Hannah's nickname).
+_COMMON_WORD_NICKNAMES = frozenset(_NICKNAME_WORDS.split()) | {"nan"}
 
 
 @cache

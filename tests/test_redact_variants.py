@@ -485,6 +485,7 @@ def test_handle_that_is_a_word_is_replaced_residual_risk() -> None:
         ("the bill", "the bill"),
         ("Will and Willy", "[Participant 04] and [Participant 04]"),
         ("Anna and Hannah", "[Participant 09] and [Participant 37]"),  # Anna is Anna Bell's own name
+        ("Nan came; my nan; nan_policy", "[Person] came; my nan; nan_policy"),  # of Hannah and of Anna; capitalised only
         ("Bell", "[Participant 09]"),  # a nickname of William, but Anna Bell's surname
     ],
 )
@@ -520,7 +521,7 @@ def test_nickname_list_is_the_package_list() -> None:
     assert R._nicknames_of(("rebecca",)) == nn.nicknames_of("rebecca")
     # every listed common word is a nickname of the package (a stale list would be caught here)
     nicks = {n for v in nn.nickname_lookup.values() for n in v}
-    assert nicks >= R._COMMON_WORD_NICKNAMES
+    assert nicks >= R._COMMON_WORD_NICKNAMES and "nan" in nn.nicknames_of("hannah")
 
 
 # --------------------------------------------------------------------------- leak check
