@@ -212,8 +212,7 @@ def decode_text(data: bytes, encoding: str = "auto", *, file: str | os.PathLike 
     if "\x00" in text:
         raise InputError(
             file,
-            "text holds NUL characters: it is not a text file, or not in the encoding "
-            + ("detected" if encoding == "auto" else "named"),
+            "text holds NUL characters: it is not a text file, or not in the encoding " + ("detected" if encoding == "auto" else "named"),
             row=text[: text.index("\x00")].count("\n") + 1,
             found=f"a NUL character after decoding as {used}",
             expected=f"a text file ({_REENCODE})",

@@ -129,16 +129,19 @@ def read_sheet(path: str | os.PathLike, sheet: str | int | None = None, *, what:
         names = list(wb.sheet_names)
         shown = f"the sheets of this workbook: {one_of(names)}"
         if sheet is None:
-            visible = [
-                m.name for m in wb.sheets_metadata if m.visible == SheetVisibleEnum.Visible and m.typ == SheetTypeEnum.WorkSheet
-            ]
+            visible = [m.name for m in wb.sheets_metadata if m.visible == SheetVisibleEnum.Visible and m.typ == SheetTypeEnum.WorkSheet]
             if not visible:
-                raise InputError(p, f"{what} has no visible worksheet", found=f"{len(names)} sheets, none a visible worksheet", expected=shown)
+                raise InputError(
+                    p, f"{what} has no visible worksheet", found=f"{len(names)} sheets, none a visible worksheet", expected=shown
+                )
             name = visible[0]
         elif isinstance(sheet, int) and not isinstance(sheet, bool):
             if not 1 <= sheet <= len(names):
                 raise InputError(
-                    p, f"{what} has no sheet number {sheet}", found=f"{len(names)} sheets", expected=f"a number from 1 to {len(names)}, or {shown}"
+                    p,
+                    f"{what} has no sheet number {sheet}",
+                    found=f"{len(names)} sheets",
+                    expected=f"a number from 1 to {len(names)}, or {shown}",
                 )
             name = names[sheet - 1]
         else:

@@ -343,13 +343,35 @@ def write_qualtrics(study: Study, dest: Path) -> list[Fixture]:
         p.write_bytes(codecs.BOM_UTF8 + _csv_text(records).encode("utf-8"))
         out.append(Fixture(p, "qualtrics", items=items, codes=dict(DISPLAY_CODES) if numeric else None, roles=roles))
 
-    legacy_meta = ["ResponseID", "ResponseSet", "Name", "ExternalDataReference", "EmailAddress", "IPAddress", "Status", "StartDate", "EndDate", "Finished"]
+    legacy_meta = [
+        "ResponseID",
+        "ResponseSet",
+        "Name",
+        "ExternalDataReference",
+        "EmailAddress",
+        "IPAddress",
+        "Status",
+        "StartDate",
+        "EndDate",
+        "Finished",
+    ]
     records = [
         [f"V{i + 1}" for i in range(len(legacy_meta))] + [q[0] for q in questions],
         legacy_meta + [q[1] for q in questions],
     ]
     for i, r in enumerate(study.rows):
-        meta = [f"R_fixture{i:04d}", "Default Response Set", "Anonymous", "", "", f"192.0.2.{i % 250 + 1}", "0", r["Timestamp"], r["Timestamp"], "1"]
+        meta = [
+            f"R_fixture{i:04d}",
+            "Default Response Set",
+            "Anonymous",
+            "",
+            "",
+            f"192.0.2.{i % 250 + 1}",
+            "0",
+            r["Timestamp"],
+            r["Timestamp"],
+            "1",
+        ]
         records.append(meta + [r[h] for _, _, _, h in questions])
     p = dest / "qualtrics_legacy.csv"
     p.write_bytes(_csv_text(records).encode("utf-8"))
@@ -358,7 +380,17 @@ def write_qualtrics(study: Study, dest: Path) -> list[Fixture]:
 
 
 # --------------------------------------------------------------------------- SurveyMonkey
-_SM_FIXED = ["Respondent ID", "Collector ID", "Start Date", "End Date", "IP Address", "Email Address", "First Name", "Last Name", "Custom Data 1"]
+_SM_FIXED = [
+    "Respondent ID",
+    "Collector ID",
+    "Start Date",
+    "End Date",
+    "IP Address",
+    "Email Address",
+    "First Name",
+    "Last Name",
+    "Custom Data 1",
+]
 _SM_CHOICE = {"Gender", "County", "Do you hold a managerial role?", "Sector of your employer"}
 
 

@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import os
 
-from _helpers import InputError, one_of
 from sniff import check_file
+
+from _helpers import InputError, one_of
 from survey_formats import delimited, excel, qualtrics, redcap, spss, stata, surveymonkey
 from survey_formats.grid import Options, Source
 from survey_formats.table import SurveyColumn, SurveyTable
@@ -56,7 +57,13 @@ def _options(format: str, encoding: str, sheet, header_row: int, dictionary) -> 
     if format != "auto" and format not in REGISTRY:
         raise InputError("config.yaml", "unknown survey format", key="survey.format", found=format, expected=one_of(("auto", *FORMATS)))
     if isinstance(header_row, bool) or not isinstance(header_row, int) or header_row < 1:
-        raise InputError("config.yaml", "survey.header_row is not a row number", key="survey.header_row", found=header_row, expected="a whole number from 1")
+        raise InputError(
+            "config.yaml",
+            "survey.header_row is not a row number",
+            key="survey.header_row",
+            found=header_row,
+            expected="a whole number from 1",
+        )
     return Options(format=format, encoding=encoding or "auto", sheet=sheet, header_row=header_row, dictionary=dictionary)
 
 
@@ -79,7 +86,9 @@ def _detect(source: Source) -> str:
     for name, module in REGISTRY.items():
         if module.detect(source):
             return name
-    raise InputError(source.path, "the kind of survey export cannot be told", found=source.kind.description, expected=_SUPPORTED)  # pragma: no cover
+    raise InputError(
+        source.path, "the kind of survey export cannot be told", found=source.kind.description, expected=_SUPPORTED
+    )  # pragma: no cover
 
 
 def read_survey_export(
@@ -117,10 +126,10 @@ def read_survey_export(
     if dictionary is not None and name != "redcap":
         raise InputError(
             source.path,
-            f"a data dictionary is given, but the export is read as {name}",
+            f"a data dictionary is given, but the export is not a REDCap export (it reads as {name})",
             key="inputs.survey_dictionary",
-            found=f"format {name}",
-            expected="a data dictionary only with a REDCap raw export",
+            found=f"an export in format {name}",
+            expected="a data dictionary only with a REDCap raw export (headers the project's variable names, with <form>_complete)",
         )
     return module.read(source, options)
 
@@ -130,4 +139,3 @@ def describe_export(path: str | os.PathLike, **options) -> dict:
     from survey_formats.describe import describe
 
     return describe(read_survey_export(path, **options))
-

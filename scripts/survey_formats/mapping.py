@@ -165,9 +165,7 @@ def match_items(
             expected=hint,
         )
     used = set(found.values()) | set(not_in)
-    return ItemMatch(
-        columns=dict(sorted(found.items())), not_in_instrument=not_in, unmatched=[k for k in table.columns if k not in used]
-    )
+    return ItemMatch(columns=dict(sorted(found.items())), not_in_instrument=not_in, unmatched=[k for k in table.columns if k not in used])
 
 
 def _explicit(table: SurveyTable, wanted: Mapping[int, object], items: Mapping[int | str, str]) -> dict[int, str]:
@@ -210,9 +208,21 @@ def _by_pattern(table: SurveyTable, wanted: Mapping[int, object], pattern: str, 
     try:
         rx = re.compile(pattern)
     except re.error as exc:
-        raise InputError("config.yaml", "the item header pattern is not a valid regular expression", key="survey.item_header_pattern", found=str(exc), expected="a Python regular expression") from None
+        raise InputError(
+            "config.yaml",
+            "the item header pattern is not a valid regular expression",
+            key="survey.item_header_pattern",
+            found=str(exc),
+            expected="a Python regular expression",
+        ) from None
     if "number" not in rx.groupindex:
-        raise InputError("config.yaml", "the item header pattern has no 'number' group", key="survey.item_header_pattern", found=pattern, expected="a group (?P<number>\\d+)")
+        raise InputError(
+            "config.yaml",
+            "the item header pattern has no 'number' group",
+            key="survey.item_header_pattern",
+            found=pattern,
+            expected="a group (?P<number>\\d+)",
+        )
     found: dict[int, str] = {}
     not_in: list[str] = []
     for key, col in table.columns.items():
@@ -259,7 +269,9 @@ def declared_codes(codes: Mapping | None, instrument: Instrument, *, key: str = 
     for raw, label in codes.items():
         number = parse_number(str(raw))
         if number is None:
-            raise InputError("config.yaml", "a code is not a number", key=f"{key}.{raw}", found=raw, expected="a numeric code such as 1 or 5")
+            raise InputError(
+                "config.yaml", "a code is not a number", key=f"{key}.{raw}", found=raw, expected="a numeric code such as 1 or 5"
+            )
         if number in out:
             raise InputError("config.yaml", "a code is declared twice", key=f"{key}.{raw}", found=raw, expected="each code once")
         canonical = lookup.get(normalise_header(str(label)))

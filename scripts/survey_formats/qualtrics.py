@@ -26,12 +26,13 @@ Qualtrics' SPSS export is read by the ``spss`` format.
 
 from __future__ import annotations
 
+import json
 import re
 
 import pandas as pd
+from sniff import column_letter
 
 from _helpers import InputError
-from sniff import column_letter
 from survey_formats.grid import Grid, Options, Source, blank_column, build_table, check_header_row, unique_keys
 from survey_formats.table import SurveyColumn, SurveyTable
 
@@ -158,22 +159,37 @@ def read(source: Source, options: Options) -> SurveyTable:
     if "importid" not in roles and not legacy:
         notes["qualtrics_header_rows_missing"] = 3 - len(roles)
     table = build_table(grid, format=NAME, header_row=h, header_rows=len(roles), columns=columns, notes=notes)
-    return _drop_preview(table)
+    ids = {_import_id(rows["importid"][j]): c.key for j, c in enumerate(columns) if c is not None and j < len(rows.get("importid", []))}
+    channel = "DistributionChannel" if "DistributionChannel" in table.columns else ids.get("distributionChannel")
+    status = "Status" if "Status" in table.columns else ids.get("status")
+    return _drop_preview(table, channel, status)
 
 
-def _drop_preview(table: SurveyTable) -> SurveyTable:
-    """Drop responses Qualtrics marks as preview or test, by text only; count them."""
+def _import_id(cell: str) -> str:
+    """The ImportId of a row-3 cell (``{"ImportId":"QID5_1"}`` -> ``QID5_1``), "" if none."""
+    try:
+        value = json.loads(cell)
+    except ValueError:
+        return ""
+    return str(value.get("ImportId", "")) if isinstance(value, dict) else ""
+
+
+def _drop_preview(table: SurveyTable, channel: str | None, status: str | None) -> SurveyTable:
+    """Drop responses Qualtrics marks as preview or test, by text only; count them.
+
+    ``channel`` and ``status`` are the keys of the DistributionChannel and Status columns
+    (found by variable name, or by ImportId when the variable-name row is missing)."""
     frame = table.frame
     preview = pd.Series(False, index=frame.index)
     test = pd.Series(False, index=frame.index)
-    if "DistributionChannel" in frame:
-        channel = frame["DistributionChannel"].str.casefold()
-        preview |= channel.eq("preview")
-        test |= channel.eq("test")
-    if "Status" in frame:
-        status = frame["Status"].str.casefold()
-        preview |= status.eq("survey preview")
-        test |= status.eq("survey test")
+    if channel is not None:
+        folded = frame[channel].str.casefold()
+        preview |= folded.eq("preview")
+        test |= folded.eq("test")
+    if status is not None:
+        folded = frame[status].str.casefold()
+        preview |= folded.eq("survey preview")
+        test |= folded.eq("survey test")
     test &= ~preview
     out = table.select(~(preview | test)) if (preview.any() or test.any()) else table
     for note, mask in (("preview_responses_dropped", preview), ("test_responses_dropped", test)):
@@ -186,8 +202,8 @@ def _drop_preview(table: SurveyTable) -> SurveyTable:
             found=f"{len(frame)} preview/test responses",
             expected="real responses (export after the survey has been answered)",
         )
-    if "Status" in out.frame:
-        numeric = out.frame["Status"].str.fullmatch(r"[0-9]+") & out.frame["Status"].ne("0")
+    if status is not None:
+        numeric = out.frame[status].str.fullmatch(r"[0-9]+") & out.frame[status].ne("0")
         if numeric.any():
             out.notes["status_codes_not_interpreted"] = int(numeric.sum())
     return out

@@ -30,8 +30,9 @@ import html
 import re
 from pathlib import Path
 
-from _helpers import InputError, normalise_header
 from sniff import check_file, sniff_file
+
+from _helpers import InputError, normalise_header
 from survey_formats.grid import Grid, Options, Source, apply_value_labels, blank_column, build_table, check_header_row, load_grid
 from survey_formats.table import SurveyColumn, SurveyTable
 
@@ -52,11 +53,7 @@ _DICT_FIELD, _DICT_TYPE, _DICT_LABEL = "variable field name", "field type", "fie
 
 def _raw(header: list[str]) -> bool:
     cells = [c for c in header if c]
-    return (
-        bool(cells)
-        and all(_VARIABLE.match(c) for c in cells)
-        and any(c in _OWN or c.endswith("_complete") for c in cells)
-    )
+    return bool(cells) and all(_VARIABLE.match(c) for c in cells) and any(c in _OWN or c.endswith("_complete") for c in cells)
 
 
 def _labels(header: list[str]) -> bool:
@@ -120,14 +117,18 @@ def _read_labels(grid: Grid, h: int) -> SurveyTable:
     columns = _columns(grid, h)
     renamed = sum(1 for c in columns if c is not None and " #" in c.key and c.key.rsplit(" #", 1)[1].isdigit())
     columns = [c and SurveyColumn(key=c.key, text=c.key) for c in columns]
-    return build_table(grid, format=NAME, header_row=h, header_rows=1, columns=columns, notes={"repeated_headers_renamed": renamed} if renamed else None)
+    return build_table(
+        grid, format=NAME, header_row=h, header_rows=1, columns=columns, notes={"repeated_headers_renamed": renamed} if renamed else None
+    )
 
 
 def _read_raw(grid: Grid, h: int, dictionary) -> SurveyTable:
     columns = _columns(grid, h)
     dup = next((c.key for c in columns if c is not None and " #" in c.key), None)
     if dup:
-        raise InputError(grid.where, "two columns have the same variable name", row=h, column=dup.rsplit(" #", 1)[0], expected="unique variable names")
+        raise InputError(
+            grid.where, "two columns have the same variable name", row=h, column=dup.rsplit(" #", 1)[0], expected="unique variable names"
+        )
     table = build_table(grid, format=NAME, header_row=h, header_rows=1, columns=columns)
     if dictionary is None:
         table.notes["data_dictionary"] = 0
@@ -191,7 +192,10 @@ def read_dictionary(path) -> dict[str, tuple[str, str, dict[str, str]]]:
         row = grid.row(i + 1)
         if not any(row):
             continue
-        cell = lambda j: row[j] if j is not None and j < len(row) else ""  # noqa: E731
+
+        def cell(j: int | None, row: list[str] = row) -> str:
+            return row[j] if j is not None and j < len(row) else ""
+
         name, kind = cell(at[_DICT_FIELD]), cell(at[_DICT_TYPE]).casefold()
         label = " ".join(html.unescape(re.sub(r"<[^>]*>", " ", cell(at[_DICT_LABEL]))).split())
         choices: dict[str, str] = {}

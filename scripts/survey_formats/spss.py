@@ -21,11 +21,11 @@ import numbers
 
 import numpy as np
 import pandas as pd
+from workbook import cell_text
 
 from _helpers import InputError
 from survey_formats.grid import Options, Source
 from survey_formats.table import SurveyColumn, SurveyTable
-from workbook import cell_text
 
 NAME = "spss"
 KINDS = frozenset({"sav", "zsav"})
@@ -47,9 +47,21 @@ def read_labelled(source: Source, options: Options, *, reader, format: str) -> S
 
     path = source.path
     if options.sheet is not None:
-        raise InputError(path, "a sheet is named for a data file without sheets", key="survey.sheet", found=f"sheet {options.sheet!r}", expected="no survey.sheet")
+        raise InputError(
+            path,
+            "a sheet is named for a data file without sheets",
+            key="survey.sheet",
+            found=f"sheet {options.sheet!r}",
+            expected="no survey.sheet",
+        )
     if options.header_row != 1:
-        raise InputError(path, "a header row is set for a data file without header rows", key="survey.header_row", found=options.header_row, expected="1 (the default)")
+        raise InputError(
+            path,
+            "a header row is set for a data file without header rows",
+            key="survey.header_row",
+            found=options.header_row,
+            expected="1 (the default)",
+        )
     kwargs = {"encoding": options.encoding} if options.encoding != "auto" else {}
     try:
         # Values from a read with user-missing values as missing; which of the blanks were

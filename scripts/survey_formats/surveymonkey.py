@@ -19,8 +19,9 @@ header row) is read by the plain ``csv``/``excel`` formats.
 
 from __future__ import annotations
 
-from _helpers import InputError
 from sniff import column_letter
+
+from _helpers import InputError
 from survey_formats.grid import Grid, Options, Source, blank_column, build_table, check_header_row, unique_keys
 from survey_formats.table import SurveyColumn, SurveyTable
 
@@ -28,7 +29,17 @@ NAME = "surveymonkey"
 TOOL = "SurveyMonkey"
 KINDS = frozenset({"text", "xlsx", "xlsb", "xls", "ods"})
 
-FIXED = ("Respondent ID", "Collector ID", "Start Date", "End Date", "IP Address", "Email Address", "First Name", "Last Name", "Custom Data 1")
+FIXED = (
+    "Respondent ID",
+    "Collector ID",
+    "Start Date",
+    "End Date",
+    "IP Address",
+    "Email Address",
+    "First Name",
+    "Last Name",
+    "Custom Data 1",
+)
 #: Row-2 cells that mean "this column is the whole question".
 SINGLE = frozenset({"response", "open-ended response"})
 #: Joins a question and its sub-question in a key and in ``text``.
