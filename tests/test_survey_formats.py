@@ -21,7 +21,7 @@ import pandas as pd
 import pyreadstat
 import pytest
 from survey_formats import FORMATS, REGISTRY, describe_export, detect_format, read_survey_export
-from survey_formats.mapping import DEFAULT_ITEM_PATTERN, answer_labels, match_items, parse_number
+from survey_formats.mapping import DEFAULT_ITEM_PATTERN, answer_labels, match_items, parse_number, role_columns
 
 from _helpers import InputError
 from instrument import load_instrument
@@ -384,6 +384,22 @@ def test_codes_and_labels_mixed_in_one_column(tmp_path):
         answer_labels(t, t.frame.columns[1], INSTRUMENT, codes={4: "Agree"})
     line = error_line(e)
     assert "row 4" in line and "mixes numeric codes and response labels (first code on row 4, first label on row 2)" in line
+    with pytest.raises(InputError, match=r"mixes numeric codes and response labels"):
+        answer_labels(t, t.frame.columns[1], INSTRUMENT)  # without codes too: the mix is the first thing to fix
+
+
+def test_a_code_the_file_leaves_unlabelled(tmp_path):
+    df = pd.DataFrame({"q1": [1.0, 3.0, 5.0]})
+    labels = {1: "Strongly agree", 2: "Agree", 4: "Disagree", 5: "Strongly disagree"}
+    pyreadstat.write_sav(df, tmp_path / "partial.sav", variable_value_labels={"q1": labels})
+    t = read_survey_export(tmp_path / "partial.sav")
+    assert t.frame["q1"].tolist() == ["Strongly agree", "3", "Strongly disagree"]
+    with pytest.raises(
+        InputError, match=r"row 2, column 'q1': a numeric code with no declared meaning \(found a number; the file labels other"
+    ):
+        answer_labels(t, "q1", INSTRUMENT)
+    got = answer_labels(t, "q1", INSTRUMENT, codes={3: "Neither agree nor disagree"})
+    assert got.tolist() == ["Strongly agree", "Neither agree nor disagree", "Strongly disagree"]
 
 
 def test_unknown_labels_are_described_not_quoted(tmp_path):
@@ -442,6 +458,17 @@ def test_items_by_pattern_by_map_and_their_errors(fixtures):
     assert "survey.items maps item 1 to a column the export does not have" in error_line(e) and "e.g. 'Q5_1'" in error_line(e)
     with pytest.raises(InputError, match="maps items 1 and 2 to the same column"):
         match_items(q, INSTRUMENT, items={1: "Q5_1", 2: "Q5_1"})
+
+
+def test_role_columns(fixtures):
+    t = read_survey_export(fixtures["surveymonkey_expanded.csv"].path)
+    roles = role_columns(t, {"gender": "gender", "email": "EMAIL ADDRESS", "phone": "Phone"}, required=["gender"])
+    assert roles == {"gender": "Gender", "email": "Email Address"}
+    with pytest.raises(InputError) as e:
+        role_columns(t, {"age": "Age years old"}, required=["age"])
+    assert "column 'Age years old', key survey.columns.age: required column missing" in error_line(
+        e
+    ) and "e.g. 'Age (years)'" in error_line(e)
 
 
 def test_q2_topics_is_not_item_2():

@@ -12,6 +12,8 @@ Pure functions, called by the anonymisation rule:
   dictionary (likewise), or ``codes`` from the config. Survey tools number options their own
   way (Qualtrics by display order, REDCap as the designer typed, SPSS by its value labels),
   so a code is never guessed: an undeclared one stops the run.
+* :func:`role_columns` finds the columns the config names by role (``survey.columns``),
+  headers matched ignoring case and punctuation.
 * :func:`parse_number` is the strict number parser every such decision uses (Python's
   ``float`` accepts ``"4_5"``, ``" 1e3 "``, ``"nan"`` and Arabic-Indic digits).
 
@@ -23,7 +25,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -258,6 +260,27 @@ def _by_pattern(table: SurveyTable, wanted: Mapping[int, object], pattern: str, 
     return found, not_in
 
 
+def role_columns(table: SurveyTable, headers: Mapping[str, str], *, required: Iterable[str] = ()) -> dict[str, str]:
+    """Role -> column key for the config's ``survey.columns`` (role -> header): headers are
+    matched to the keys ignoring case and punctuation, as ``read_csv_input`` matches them.
+    Roles whose header is absent are left out; a ``required`` one stops the run."""
+    by_norm = {normalise_header(k): k for k in table.columns}
+    found = {role: by_norm[normalise_header(h)] for role, h in headers.items() if normalise_header(h) in by_norm}
+    for role in required:
+        if role not in found:
+            close = difflib.get_close_matches(str(headers[role]), list(table.columns), n=1, cutoff=0.6)
+            raise InputError(
+                table.where,
+                "required column missing from survey export",
+                column=headers[role],
+                key=f"survey.columns.{role}",
+                expected=f"a column headed {headers[role]!r} (matched ignoring case and punctuation)"
+                + (f", e.g. {close[0]!r}" if close else "")
+                + " (make inspect lists the columns)",
+            )
+    return found
+
+
 # --------------------------------------------------------------------------- answers
 def declared_codes(codes: Mapping | None, instrument: Instrument, *, key: str = "survey.codes") -> dict[float, str]:
     """A config code map (``{5: Strongly agree, ...}``) checked: numeric codes, each once, each
@@ -318,31 +341,39 @@ def answer_labels(
     declared = declared_codes(codes, instrument, key=codes_key)
     if declared and column.value_labels:
         _agree(table, key, column.value_labels, declared, lookup, codes_key)
-    values, uniques = pd.factorize(series, sort=False)
+    values, uniques = pd.factorize(series, sort=False)  # uniques in order of first occurrence
     _, first = np.unique(values, return_index=True)
     result = np.empty(len(uniques), dtype=object)
-    first_code = first_label = None
+    codes_seen: list[tuple[int, int, float]] = []  # (unique index, row, number), mapped once all are known
+    first_label = None
     for k, raw in enumerate(uniques):
         row = table.rows[int(first[k])]
         text = raw.strip()
         if text == "" or text in instrument.missing_values:
             result[k] = ""
-            continue
-        number = parse_number(text)
-        if number is None:
-            label = lookup.get(normalise_header(text))
-            if label is None:
-                raise InputError(
-                    table.where,
-                    f"answer is not a response label of the instrument (found {_describe(text)})",
-                    row=row,
-                    column=key,
-                    expected=f"{one_of(instrument.labels)}, or blank{_nearest(text, instrument)}",
-                )
+        elif (number := parse_number(text)) is not None:
+            codes_seen.append((k, row, number))
+        elif (label := lookup.get(normalise_header(text))) is not None:
             result[k] = label
-            first_label = row if first_label is None else min(first_label, row)
-            continue
-        first_code = row if first_code is None else min(first_code, row)
+            first_label = first_label or row
+        else:
+            raise InputError(
+                table.where,
+                f"answer is not a response label of the instrument (found {_describe(text)})",
+                row=row,
+                column=key,
+                expected=f"{one_of(instrument.labels)}, or blank{_nearest(text, instrument)}",
+            )
+    if codes_seen and first_label is not None and not column.value_labels:
+        first_code = codes_seen[0][1]
+        raise InputError(
+            table.where,
+            f"the column mixes numeric codes and response labels (first code on row {first_code}, first label on row {first_label})",
+            row=max(first_code, first_label),
+            column=key,
+            expected="one kind of answer per column: all labels, or all codes declared under " + codes_key,
+        )
+    for k, row, number in codes_seen:
         if number not in declared:
             cause = (
                 "the file labels other codes of this column but not this one"
@@ -359,14 +390,6 @@ def answer_labels(
                 else f"its meaning declared under {codes_key} (code: label), or the export with labels (or the REDCap data dictionary)",
             )
         result[k] = declared[number]
-    if first_code is not None and first_label is not None and not column.value_labels:
-        raise InputError(
-            table.where,
-            f"the column mixes numeric codes and response labels (first code on row {first_code}, first label on row {first_label})",
-            row=max(first_code, first_label),
-            column=key,
-            expected="one kind of answer per column: all labels, or all codes declared under " + codes_key,
-        )
     return pd.Series(result[values], index=series.index, dtype=object)
 
 

@@ -88,6 +88,8 @@ def read(source: Source, options: Options) -> SurveyTable:
         table = _read_raw(grid, h, options.dictionary)
     elif _labels(header):
         table = _read_labels(grid, h)
+        if options.dictionary is not None:
+            table.notes["data_dictionary_not_needed"] = 1  # a labels export carries the labels itself
     else:
         raise InputError(
             grid.where,
