@@ -127,7 +127,7 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from _helpers import InputError, one_of
+from errors import InputError, one_of
 from qda import CODE_PATH_SEPARATOR
 
 log = logging.getLogger("ripls.agreement")

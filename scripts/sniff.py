@@ -36,7 +36,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from _helpers import InputError
+from errors import InputError
 
 #: How much of a file is looked at to tell its kind (whole zip directories are read).
 HEAD_BYTES = 1 << 16

@@ -36,7 +36,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from _helpers import InputError, one_of
+from errors import InputError, one_of
 
 #: Whole floats beyond this are written in float notation: their digits are not exact.
 _EXACT_INT = 2**53

@@ -20,14 +20,14 @@ import warnings
 from itertools import combinations
 from pathlib import Path
 
-import agreement as ag
 import krippendorff
 import numpy as np
 import pandas as pd
 import pytest
 from statsmodels.stats.inter_rater import cohens_kappa
 
-from _helpers import InputError
+import agreement as ag
+from errors import InputError
 
 REF_FILE = Path(__file__).resolve().parent / "reference" / "r_reference_agreement.json"
 NA = math.nan

@@ -19,10 +19,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from kgroups import DEFAULT_MAX_TABLES, FEXACT_LOG_TOL, fisher_rxc, group_summary, kruskal_wallis, welch_anova
 from scipy.special import gammaln
 from scipy.stats import fisher_exact, ttest_ind
 from statsmodels.stats.oneway import anova_oneway
+
+from kgroups import DEFAULT_MAX_TABLES, FEXACT_LOG_TOL, fisher_rxc, group_summary, kruskal_wallis, welch_anova
 
 REF = json.loads((Path(__file__).resolve().parent / "reference" / "r_reference_kgroups.json").read_text())
 REL = 1e-9

@@ -20,11 +20,11 @@ from pathlib import Path
 import pandas as pd
 import pyreadstat
 import pytest
+
+from errors import InputError
+from instrument import load_instrument
 from survey_formats import FORMATS, REGISTRY, describe_export, detect_format, read_survey_export
 from survey_formats.mapping import DEFAULT_ITEM_PATTERN, answer_labels, match_items, parse_number, role_columns
-
-from _helpers import InputError
-from instrument import load_instrument
 
 ROOT = Path(__file__).resolve().parent.parent
 ORIGINAL = ROOT / "data" / "synthetic" / "survey_export.csv"

@@ -25,9 +25,8 @@ from __future__ import annotations
 
 import os
 
+from errors import InputError, one_of
 from sniff import check_file
-
-from _helpers import InputError, one_of
 from survey_formats import delimited, excel, qualtrics, redcap, spss, stata, surveymonkey
 from survey_formats.grid import Options, Source
 from survey_formats.table import SurveyColumn, SurveyTable

@@ -18,11 +18,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import sniff
-from workbook import read_sheet
 
-from _helpers import InputError, normalise_header
+import sniff
+from errors import InputError
+from rawinput import normalise_header
 from survey_formats.table import SurveyColumn, SurveyTable
+from workbook import read_sheet
 
 
 @dataclass(frozen=True)

@@ -31,8 +31,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from _helpers import InputError, normalise_header, one_of
+from errors import InputError, one_of
 from instrument import Instrument
+from rawinput import normalise_header
 from survey_formats.table import SurveyTable
 
 #: Item headers such as ``Q12. wording``, ``Q12: wording``, ``Q12 wording``; not ``Q2 - Topics``

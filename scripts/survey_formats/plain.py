@@ -10,9 +10,8 @@ above the real headers).
 
 from __future__ import annotations
 
+from errors import InputError
 from sniff import column_letter
-
-from _helpers import InputError
 from survey_formats import qualtrics, surveymonkey
 from survey_formats.grid import Grid, Options, blank_column, build_table, check_header_row, unique_keys
 from survey_formats.table import SurveyColumn, SurveyTable

@@ -30,9 +30,9 @@ import json
 import re
 
 import pandas as pd
-from sniff import column_letter
 
-from _helpers import InputError
+from errors import InputError
+from sniff import column_letter
 from survey_formats.grid import Grid, Options, Source, blank_column, build_table, check_header_row, unique_keys
 from survey_formats.table import SurveyColumn, SurveyTable
 

@@ -30,9 +30,9 @@ import html
 import re
 from pathlib import Path
 
+from errors import InputError
+from rawinput import normalise_header
 from sniff import check_file, sniff_file
-
-from _helpers import InputError, normalise_header
 from survey_formats.grid import Grid, Options, Source, apply_value_labels, blank_column, build_table, check_header_row, load_grid
 from survey_formats.table import SurveyColumn, SurveyTable
 

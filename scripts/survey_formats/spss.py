@@ -21,11 +21,11 @@ import numbers
 
 import numpy as np
 import pandas as pd
-from workbook import cell_text
 
-from _helpers import InputError
+from errors import InputError
 from survey_formats.grid import Options, Source
 from survey_formats.table import SurveyColumn, SurveyTable
+from workbook import cell_text
 
 NAME = "spss"
 KINDS = frozenset({"sav", "zsav"})

@@ -19,9 +19,8 @@ header row) is read by the plain ``csv``/``excel`` formats.
 
 from __future__ import annotations
 
+from errors import InputError
 from sniff import column_letter
-
-from _helpers import InputError
 from survey_formats.grid import Grid, Options, Source, blank_column, build_table, check_header_row, unique_keys
 from survey_formats.table import SurveyColumn, SurveyTable
 
