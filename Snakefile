@@ -20,7 +20,9 @@ check_yaml_or_exit(CONFIGFILE, workflow.overwrite_configfiles)
 configfile: CONFIGFILE
 
 
-check_config_or_exit(config, file=CONFIGFILE, files=[CONFIGFILE, *workflow.overwrite_configfiles])
+check_config_or_exit(
+    config, file=CONFIGFILE, files=[CONFIGFILE, *workflow.overwrite_configfiles]
+)
 
 
 validate(config, "workflow/schemas/config.schema.yaml")
