@@ -6,18 +6,24 @@ from snakemake.utils import min_version, validate
 
 min_version("9.0")
 
-
-configfile: "config.yaml"
-
-
 # One clear line for a bad config (scripts/config_check.py), then the schema with defaults.
+# The config files are read strictly first (a key given twice, a tab, a syntax error: with
+# its line), before Snakemake's own load of configfile: below. Snakemake has read the
+# --configfile files already, before this file (scripts/pipeline.py checks them earlier).
 sys.path.insert(0, f"{workflow.basedir}/scripts")
-from config_check import check_config_or_exit, config_fingerprint
+from config_check import check_config_or_exit, check_yaml_or_exit, config_fingerprint
 from contracts import RESULTS_LIST, produced_by
 from module_deps import module_files
 
+CONFIGFILE = "config.yaml"
+check_yaml_or_exit(CONFIGFILE, workflow.overwrite_configfiles)
+
+
+configfile: CONFIGFILE
+
+
 check_config_or_exit(
-    config, file=workflow.configfiles[-1] if workflow.configfiles else "config.yaml"
+    config, file=CONFIGFILE, files=[CONFIGFILE, *workflow.overwrite_configfiles]
 )
 
 

@@ -133,6 +133,7 @@ def parse_instrument(data: dict, *, path: str = "<instrument>") -> Instrument:
     validate_against_schema(data, SCHEMA, file=path, what="instrument")
 
     labels, scores, codes, aliases = [], [], [], {}
+    alias_at: dict[str, tuple[int, str]] = {}  # normalised alias -> (category index, alias as written)
     for i, cat in enumerate(data["response_scale"]):
         label = cat["label"].strip()
         if label in labels:
@@ -143,7 +144,18 @@ def parse_instrument(data: dict, *, path: str = "<instrument>") -> Instrument:
         scores.append(cat["score"])
         codes.append(cat.get("code"))
         for alias in cat.get("aliases", []):
-            aliases[normalise_header(alias)] = label
+            key = normalise_header(alias)
+            if aliases.get(key, label) != label:
+                raise InputError(
+                    path,
+                    f"an alias is listed under two response categories, {aliases[key]!r} and {label!r} "
+                    "(aliases are compared ignoring case and punctuation)",
+                    key=f"response_scale[{i}].aliases",
+                    found=alias,
+                    expected="each alias under one category only",
+                )
+            aliases[key] = label
+            alias_at.setdefault(key, (i, alias))
     if len(set(scores)) != len(scores):
         raise InputError(
             path, "two response categories have the same score", key="response_scale", found=scores, expected="distinct scores"
@@ -175,11 +187,12 @@ def parse_instrument(data: dict, *, path: str = "<instrument>") -> Instrument:
         lookup[normalise_header(lab)] = lab
     for key, lab in aliases.items():
         if key in lookup and lookup[key] != lab:
+            i, alias = alias_at[key]
             raise InputError(
                 path,
-                "an alias is the label of another category",
-                key="response_scale",
-                found=key,
+                f"an alias is the label of another category, {lookup[key]!r} (compared ignoring case and punctuation)",
+                key=f"response_scale[{i}].aliases",
+                found=alias,
                 expected="aliases that do not collide with labels",
             )
         lookup[key] = lab

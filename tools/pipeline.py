@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+from config_check import configfile_problem
 from errors import ERROR_PREFIX
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,6 +70,10 @@ def clear_stale_lock(args: list[str]) -> bool:
 
 
 def run(args: list[str]) -> int:
+    problem = configfile_problem(args, root=ROOT)  # Snakemake reads --configfile files before the Snakefile
+    if problem:
+        sys.stderr.write(problem + "\n")
+        return 1
     if clear_stale_lock(args):
         sys.stderr.write("A previous run was killed; its lock was cleared and its incomplete outputs will be rebuilt.\n")
     PID_FILE.parent.mkdir(parents=True, exist_ok=True)
