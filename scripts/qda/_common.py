@@ -217,9 +217,11 @@ def result(rows: list[dict], documents: dict[str, str], codebook: pd.DataFrame, 
 
 
 # --------------------------------------------------------------------------- locating text
-def locate(text: str, needle: str, lo: int, hi: int, used: set[tuple[int, int]], near: int | None = None) -> tuple[int, int] | None:
+def locate(
+    text: str, needle: str, lo: int, hi: int, used: set[tuple[int, int]], near: tuple[int, int] | None = None
+) -> tuple[int, int] | None:
     """Where ``needle`` occurs in ``text[lo:hi]``: the first occurrence not in ``used``
-    (with ``near``, the unused one starting closest to it).
+    (with ``near=(a, b)``, the unused one starting in ``a..b`` or closest to it).
 
     Exact occurrences are tried first, then whitespace-insensitive ones (any run of
     whitespace matches any other). When every occurrence is used, the first is returned;
@@ -240,7 +242,8 @@ def locate(text: str, needle: str, lo: int, hi: int, used: set[tuple[int, int]],
         return None
     free = [span for span in found if span not in used] or found
     if near is not None:
-        return min(free, key=lambda span: (abs(span[0] - near), span[0]))
+        a, b = near
+        return min(free, key=lambda span: (0 if a <= span[0] <= b else min(abs(span[0] - a), abs(span[0] - b)), span[0]))
     return free[0]
 
 

@@ -91,8 +91,9 @@ def open_zip(p: Path, what: str, expected: str) -> zipfile.ZipFile:
     return zf
 
 
-def check_member(zf: zipfile.ZipFile, p: Path, info: zipfile.ZipInfo, limit: int = MAX_MEMBER_BYTES) -> None:
+def check_member(zf: zipfile.ZipFile, p: Path, info: zipfile.ZipInfo, limit: int | None = None) -> None:
     """Refuse a member whose declared size or compression ratio is beyond the limits, before inflating it."""
+    limit = limit or MAX_MEMBER_BYTES
     if info.file_size > limit:
         raise InputError(
             p,
@@ -114,9 +115,10 @@ def check_all_members(zf: zipfile.ZipFile, p: Path) -> None:
         check_member(zf, p, info)
 
 
-def read_member(zf: zipfile.ZipFile, p: Path, member: str, label: str = "", limit: int = MAX_MEMBER_BYTES) -> bytes:
+def read_member(zf: zipfile.ZipFile, p: Path, member: str, label: str = "", limit: int | None = None) -> bytes:
     """The bytes of ``member``, checked by :func:`check_member` and read in chunks with a cap.
     ``label`` names the member in errors (a member name may carry a document name)."""
+    limit = limit or MAX_MEMBER_BYTES
     name = label or member
     info = zf.getinfo(member)
     check_member(zf, p, info, limit)

@@ -231,7 +231,7 @@ class Record:
     coder: str = ""
     group: str = ""
     text: str = ""  # the text the export quotes ("" when it quotes none)
-    first: int | None = None  # paragraph numbers (``paragraphs=True``) or a character offset hint
+    first: int | None = None  # paragraph numbers (``paragraphs=True``), else a hint: a character offset or paragraphs
     last: int | None = None
     key: str = ""  # the export's id of one coded stretch: rows sharing it share a place
 
@@ -323,13 +323,11 @@ def _span(path, index: DocumentIndex, doc: str, rec: Record, how: Placement, use
     near = None
     if not how.paragraphs and rec.first is not None:
         starts = index.starts(doc)
-        near = (
-            rec.first
-            if how.hint == "offset"
-            else starts[rec.first - 1]
-            if how.hint == "paragraph" and 1 <= rec.first <= len(starts)
-            else None
-        )
+        last = rec.last if rec.last is not None else rec.first
+        if how.hint == "offset":
+            near = (rec.first, rec.first)
+        elif how.hint == "paragraph" and 1 <= rec.first <= last <= len(starts):
+            near = (starts[rec.first - 1], starts[last] - 1 if last < len(starts) else len(text))
     span = locate(text, needle, lo, hi, taken, near=near) if needle.strip() else None
     if span is None:
         raise InputError(

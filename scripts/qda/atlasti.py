@@ -66,6 +66,7 @@ def records(
                         group=cell("groups").replace("\r", "\n").split("\n")[0].strip(),
                         text=cell("content"),
                         first=int(ref.group(1)) if ref else None,
+                        last=int(ref.group(2) or ref.group(1)) if ref else None,
                         key=cell("id").strip() or f"row {n}",
                     )
                 )

@@ -175,7 +175,7 @@ def read_codebook(p: Path, root: Element) -> tuple[dict[str, str], list[dict], i
             raise InputError(
                 p,
                 f"codes are nested more than {MAX_CODE_DEPTH} levels deep",
-                found=f"code guid {guid_key(code.get('guid')) or '<none>'} at level {len(parents) + 1}",
+                found=f"code guid {(code.get('guid') or '').strip() or '<none>'} at level {len(parents) + 1}",
                 expected=f"a code hierarchy of at most {MAX_CODE_DEPTH} levels",
             )
         name = (code.get("name") or code.get("guid") or "").strip()
