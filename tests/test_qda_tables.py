@@ -446,3 +446,12 @@ def test_describe_a_table_with_and_without_documents(tmp_path):
         {"row": 6, "reason": "segment text not found in paragraphs 4..4 of document 'Focus group 3'"},
     ]
     assert "Zoë" not in str(seen) and "07700" not in str(seen) and WITHHELD not in str(seen)
+
+
+def test_a_damaged_xlsx_is_reported_as_a_workbook(tmp_path):
+    good = write_xlsx(tmp_path / "good.xlsx", maxqda_rows({}, MAXQDA_HEADER)).read_bytes()
+    path = tmp_path / "segments.xlsx"
+    path.write_bytes(good[: len(good) // 3])
+    with pytest.raises(InputError) as ei:
+        read_coded_export(path, documents=DOCUMENTS)
+    assert "is not a readable zip archive (corrupt, or not a .xlsx workbook)" in ei.value.line()

@@ -93,7 +93,9 @@ def _detect(path) -> tuple[str, str, Table | None]:
     """(format name, container kind, the table when one had to be read to tell)."""
     p = Path(path)
     kind = sniff(p, _WHAT)
-    if kind in ("qdpx", "zip") or (kind == "text" and p.suffix.lower() == ".qdpx"):
+    if kind == "zip" and p.suffix.lower() in (".xlsx", ".xlsm"):
+        kind = "xlsx"  # a damaged workbook: the workbook reader says so
+    elif kind in ("qdpx", "zip") or (kind == "text" and p.suffix.lower() == ".qdpx"):
         return refi_qda.NAME, kind, None  # a .qdpx that is no readable zip: its reader says so
     table = read_table(p, kind, _WHAT) if kind in ("xlsx", "xls") else None
     header = table.headers if table is not None else _text_header(p)

@@ -4,9 +4,10 @@ The standard counts Unicode code points with CRLF as two. Real producers differ:
 
 * **Unit.** NVivo counts UTF-16 code units, so every character outside the Basic
   Multilingual Plane (an emoji) before a position shifts it by one. Measured on three real
-  NVivo exports (NVivo for Windows 12.6, NVivo for Mac 12.7.0; 303, 97 and 297 codings):
-  under UTF-16 units 599, 194 and 591 of the selection ends lie on word boundaries, under
-  code points 207, 129 and 174.
+  NVivo exports (NVivo for Windows 12.6 with 303 and 97 codings, NVivo for Mac 12.7.0 with
+  297; texts with about 890 emoji each): under UTF-16 units 601, 194 and 591 selection
+  starts and ends fall on word boundaries, under code points 208, 129 and 174; read as code
+  points, 290 of the 303 segment texts were wrong.
 * **CRLF.** NVivo for Windows counts CRLF as two (measured, as above); ATLAS.ti counts it as
   one (QualCoder's importer, ``refi.py``, corrects for exactly that).
 
@@ -39,7 +40,7 @@ CONVENTIONS: dict[str, tuple[str | None, str | None]] = {
     "NVivo": ("utf16", "two"),  # measured on real exports (module docstring)
     "ATLAS.ti": (None, "one"),  # CRLF as one: QualCoder refi.py; unit not measured
     "QualCoder": ("codepoint", None),  # Python string indices
-    "MAXQDA": (None, None),
+    "MAXQDA": (None, None),  # not measured: no coded MAXQDA .qdpx was found
 }
 _PRODUCERS = (("nvivo", "NVivo"), ("atlas.ti", "ATLAS.ti"), ("atlas ti", "ATLAS.ti"), ("maxqda", "MAXQDA"), ("qualcoder", "QualCoder"))
 

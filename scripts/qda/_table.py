@@ -49,7 +49,6 @@ class Column:
     role: str
     names: dict[str, tuple[str, ...]]
     required: bool = True
-    identifying: bool = False
 
 
 @dataclass
@@ -107,11 +106,11 @@ def _read_workbook(p: Path) -> tuple[list[list[Any]], int]:
         wb.close()
 
 
-def read_table(path, kind: str, what: str, identifying: Sequence[str] = ()) -> Table:
+def read_table(path, kind: str, what: str) -> Table:
     """The header and rows of a CSV (``kind='text'``) or workbook (``xlsx``/``xls``) export."""
     p = Path(path)
     if kind == "text":
-        df = read_csv_input(p, what=what, identifying=identifying)
+        df = read_csv_input(p, what=what)
         return Table(p, "csv", list(df.columns), df.values.tolist(), [i + 2 for i in range(len(df))])
     if kind == "xlsx":
         with _container.open_zip(p, what, ".xlsx workbook") as zf:

@@ -27,12 +27,12 @@ TOOL = "ATLAS.ti quotation export (XLSX, XLS or CSV)"
 WHAT = "ATLAS.ti quotation export"
 COLUMNS = [
     Column("document", {"en": ("Document",)}),
-    Column("content", {"en": ("Quotation Content",)}, identifying=True),
+    Column("content", {"en": ("Quotation Content",)}),
     Column("codes", {"en": ("Codes",)}),
     Column("id", {"en": ("ID",)}, required=False),
     Column("reference", {"en": ("Reference",)}, required=False),
     Column("groups", {"en": ("Document Groups",)}, required=False),
-    Column("coder", {"en": ("Created by",)}, required=False, identifying=True),
+    Column("coder", {"en": ("Created by",)}, required=False),
 ]
 DETECT = ("document", "content", "codes")
 _PARAGRAPH = re.compile(r"^[^\d:]*?(\d+)(?:\s*[-–—]\s*[^\d:]*?(\d+))?[^\d:]*$")

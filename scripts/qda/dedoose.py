@@ -30,9 +30,9 @@ WHAT = "Dedoose excerpts export"
 DEDOOSE_SEPARATOR = "\\"
 COLUMNS = [
     Column("document", {"en": ("Media Title",)}),
-    Column("content", {"en": ("Excerpt Copy",)}, identifying=True),
+    Column("content", {"en": ("Excerpt Copy",)}),
     Column("range", {"en": ("Excerpt Range",)}, required=False),
-    Column("coder", {"en": ("Excerpt Creator",)}, required=False, identifying=True),
+    Column("coder", {"en": ("Excerpt Creator",)}, required=False),
 ]
 _CODE = re.compile(r"^\s*code\s*:\s*(.+?)(?:\s+applied)?\s*$", re.IGNORECASE)
 _RANGE = re.compile(r"^\s*(?:page\s*(\d+)\s*:\s*)?(\d+)\s*-\s*(\d+)\s*$", re.IGNORECASE)

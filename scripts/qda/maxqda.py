@@ -29,7 +29,7 @@ from collections.abc import Mapping
 
 from _helpers import InputError
 
-from ._common import CodedExport, Problems, int_cell, split_code_path
+from ._common import CodedExport, Problems, int_cell, log, split_code_path
 from ._table import Column, Placement, Record, Table, match_columns, place, recognise
 
 NAME = "maxqda"
@@ -40,9 +40,9 @@ COLUMNS = [
     Column("code", {"en": ("Code",), "de": ("Code",), "pl": ("Kod",)}),
     Column("begin", {"en": ("Beginning", "Begin"), "de": ("Anfang",), "pl": ("Początek",)}),
     Column("end", {"en": ("End",), "de": ("Ende",), "pl": ("Koniec",)}),
-    Column("segment", {"en": ("Segment",), "de": ("Segment",), "pl": ("Fragment",)}, identifying=True),
+    Column("segment", {"en": ("Segment",), "de": ("Segment",), "pl": ("Fragment",)}),
     Column("group", {"en": ("Document group",), "de": ("Dokumentgruppe",)}, required=False),
-    Column("coder", {"en": ("Created by", "Modified by"), "pl": ("Autor",)}, required=False, identifying=True),
+    Column("coder", {"en": ("Created by", "Modified by"), "pl": ("Autor",)}, required=False),
 ]
 DETECT = ("document", "code", "begin")
 
@@ -58,9 +58,11 @@ def records(
     cols = match_columns(table, COLUMNS, WHAT, columns).index
     heads = table.headers
     out: list[Record] = []
+    blank = 0
     for n, row in zip(table.numbers, table.rows, strict=True):
         levels = split_code_path(row[cols["code"]], separator)
         if not levels:
+            blank += 1
             continue
         try:
             first = int_cell(row[cols["begin"]], path=table.path, row=n, column=heads[cols["begin"]])
@@ -80,6 +82,8 @@ def records(
                 last=last,
             )
         )
+    if blank:
+        log.info("skipped %d rows with a blank Code", blank)
     how = Placement(
         WHAT,
         "segment",

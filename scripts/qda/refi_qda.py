@@ -375,7 +375,7 @@ def _segments(p: Path, texts: list[_Text], by_guid: dict[str, str], d: Decision,
                         column="startPosition" if a is None else "endPosition",
                         found=f"startPosition {sel.start}, endPosition {sel.end}",
                         expected=f"positions 0..{n} ({unit}, CRLF counted as {d.crlf}; "
-                        "set qualitative.coded_export.offset_unit / crlf if the tool counts otherwise)",
+                        "set the coded export's offset_unit or crlf in config.yaml if the tool counts otherwise)",
                     ),
                     source=t.guid,
                     selection=sel.guid,

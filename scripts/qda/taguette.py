@@ -22,7 +22,7 @@ COLUMNS = [
     Column("id", {"en": ("id",)}),
     Column("document", {"en": ("document",)}),
     Column("tag", {"en": ("tag",)}),
-    Column("content", {"en": ("content",)}, identifying=True),
+    Column("content", {"en": ("content",)}),
 ]
 
 
