@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from ._common import (
     header_key,
     join_levels,
     locate,
+    log,
     normalise_newlines,
     result,
 )
@@ -49,12 +50,6 @@ class Column:
     role: str
     names: dict[str, tuple[str, ...]]
     required: bool = True
-
-
-@dataclass
-class Columns:
-    index: dict[str, int] = field(default_factory=dict)
-    language: str = ""
 
 
 def _cell(value: Any) -> str:
@@ -182,7 +177,7 @@ def recognise(headers: Sequence[str], spec: Sequence[Column], roles: Sequence[st
     return None
 
 
-def match_columns(table: Table, spec: Sequence[Column], what: str, overrides: Mapping[str, str] | None = None) -> Columns:
+def match_columns(table: Table, spec: Sequence[Column], what: str, overrides: Mapping[str, str] | None = None) -> dict[str, int]:
     """Column index of each role, in the language that matches most required roles (English
     on a tie); ``overrides`` (role -> header) first. A required role not found stops the run."""
     langs = languages(spec)
@@ -216,7 +211,9 @@ def match_columns(table: Table, spec: Sequence[Column], what: str, overrides: Ma
                 found=show_headers(table.headers),
                 expected=f"a column headed {name!r} (matched ignoring case and punctuation)",
             )
-    return Columns(index, best)
+    if len(langs) > 1:
+        log.info("%s: headers in interface language %r", what, best)
+    return index
 
 
 # --------------------------------------------------------------------------- placing rows in documents
@@ -239,7 +236,6 @@ class Record:
 class Placement:
     """How a format's records are placed: see :func:`place`."""
 
-    what: str  # "MAXQDA coded-segments export"
     noun: str  # "segment" / "highlight" / "quotation" / "excerpt"
     document_column: str
     text_column: str

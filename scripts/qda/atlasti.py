@@ -46,7 +46,7 @@ def records(
     table: Table, separator: str, columns: Mapping[str, str] | None = None, problems: Problems | None = None
 ) -> tuple[list[Record], Placement]:
     problems = problems or Problems()
-    cols = match_columns(table, COLUMNS, WHAT, columns).index
+    cols = match_columns(table, COLUMNS, WHAT, columns)
     out = []
     for n, row in zip(table.numbers, table.rows, strict=True):
 
@@ -71,7 +71,7 @@ def records(
                     )
                 )
     heads = table.headers
-    return out, Placement(WHAT, "quotation", heads[cols["document"]], heads[cols["content"]], hint="paragraph")
+    return out, Placement("quotation", heads[cols["document"]], heads[cols["content"]], hint="paragraph")
 
 
 def read(table: Table, documents: Mapping[str, str], *, separator: str, columns=None, problems: Problems | None = None, **_) -> CodedExport:

@@ -58,7 +58,7 @@ def records(
     table: Table, separator: str, columns: Mapping[str, str] | None = None, problems: Problems | None = None
 ) -> tuple[list[Record], Placement]:
     problems = problems or Problems()
-    cols = match_columns(table, COLUMNS, WHAT, columns).index
+    cols = match_columns(table, COLUMNS, WHAT, columns)
     codes = {
         i: [lvl for part in split_code_path(name, DEDOOSE_SEPARATOR) for lvl in split_code_path(part, separator)]
         for i, name in code_columns(table.headers).items()
@@ -102,7 +102,7 @@ def records(
                     )
                 )
     heads = table.headers
-    return out, Placement(WHAT, "excerpt", heads[cols["document"]], heads[cols["content"]], hint="offset")
+    return out, Placement("excerpt", heads[cols["document"]], heads[cols["content"]], hint="offset")
 
 
 def read(table: Table, documents: Mapping[str, str], *, separator: str, columns=None, problems: Problems | None = None, **_) -> CodedExport:

@@ -55,7 +55,7 @@ def records(
     table: Table, separator: str, columns: Mapping[str, str] | None = None, problems: Problems | None = None
 ) -> tuple[list[Record], Placement]:
     problems = problems or Problems()
-    cols = match_columns(table, COLUMNS, WHAT, columns).index
+    cols = match_columns(table, COLUMNS, WHAT, columns)
     heads = table.headers
     out: list[Record] = []
     blank = 0
@@ -85,7 +85,6 @@ def records(
     if blank:
         log.info("skipped %d rows with a blank Code", blank)
     how = Placement(
-        WHAT,
         "segment",
         heads[cols["document"]],
         heads[cols["segment"]],

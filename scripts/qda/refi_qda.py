@@ -203,7 +203,7 @@ def source_name(el: Element, guid: str) -> str:
     if name:
         return strip_document_extension(name)
     for attr in ("plainTextPath", "richTextPath", "path"):
-        ref = re.sub(r"^[a-z]+:/*", "", (el.get(attr) or "").strip()).replace("\\", "/")
+        ref = re.sub(r"^[a-z]+:/*", "", (el.get(attr) or "").strip(), flags=re.IGNORECASE).replace("\\", "/")
         stem = PurePosixPath(ref).stem if ref else ""
         if stem and not _GUID.fullmatch(stem):
             return strip_document_extension(stem)
@@ -213,11 +213,11 @@ def source_name(el: Element, guid: str) -> str:
 def _text(p: Path, zf, sources_dir: dict[str, str], el: Element, where: str) -> str:
     ref = (el.get("plainTextPath") or "").strip()
     if ref:
-        if not ref.lower().startswith("internal:"):
+        if re.match(r"[a-z]+:", ref, re.IGNORECASE) and not ref.lower().startswith("internal:"):
             raise InputError(
                 p,
                 f"plain text of {where} is outside the .qdpx",
-                found=f"a {ref.split(':', 1)[0]} path" if ":" in ref else "a relative path",
+                found=f"a {ref.split(':', 1)[0]} path",
                 expected="sources embedded in the .qdpx (export the project with its sources)",
             )
         fname = PurePosixPath(re.sub(r"^[a-z]+://", "", ref, flags=re.IGNORECASE).replace("\\", "/")).name
@@ -266,7 +266,8 @@ def _text_source(p: Path, zf, sources_dir, el: Element, t: _Text, problems: Prob
     for sel in _kids(el, "PlainTextSelection"):
         sguid = (sel.get("guid") or "").strip()
         try:
-            start, end = _position(p, sel, "startPosition", where), _position(p, sel, "endPosition", where)
+            at = f"{where} (selection guid {sguid})"
+            start, end = _position(p, sel, "startPosition", at), _position(p, sel, "endPosition", at)
             if start > end:
                 raise InputError(
                     p,

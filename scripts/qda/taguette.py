@@ -39,7 +39,7 @@ def records(
     table: Table, separator: str, columns: Mapping[str, str] | None = None, problems: Problems | None = None
 ) -> tuple[list[Record], Placement]:
     problems = problems or Problems()
-    cols = match_columns(table, COLUMNS, WHAT, columns).index
+    cols = match_columns(table, COLUMNS, WHAT, columns)
     rows = sorted(zip(table.numbers, table.rows, strict=True), key=lambda r: _id_key(r[1][cols["id"]]))  # stable
     out = []
     for n, row in rows:
@@ -47,7 +47,7 @@ def records(
         if levels:
             out.append(Record(row=n, document=row[cols["document"]], levels=levels, text=row[cols["content"]], key=row[cols["id"]].strip()))
     heads = table.headers
-    return out, Placement(WHAT, "highlight", heads[cols["document"]], heads[cols["content"]])
+    return out, Placement("highlight", heads[cols["document"]], heads[cols["content"]])
 
 
 def read(table: Table, documents: Mapping[str, str], *, separator: str, columns=None, problems: Problems | None = None, **_) -> CodedExport:
