@@ -12,7 +12,7 @@ Column names follow MAXQDA's interface language. Where each name comes from:
   synthetic export writes them (``scripts/synth_qual.py``, ``MAXQDA_COLUMNS``), the same
   headers read from real MAXQDA exports in public analysis scripts (``"Document name",
   "Code", "Beginning", "Document group"``, ``"Created"``); ``Begin`` as listed in
-  ``/work/shared/REFERENCE.md`` ("QDA tools").
+  the project's shared research notes (``REFERENCE.md``, "QDA tools").
 * German: ``Dokumentname, Code, Anfang, Ende, Segment`` (REFERENCE.md); ``Dokumentgruppe``
   (a public R script reading a German MAXQDA coded-segments export: ``farbe, segment,
   dokumentname, dokumentgruppe, erstellt_am``). The German coder column was not found
