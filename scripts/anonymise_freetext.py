@@ -176,6 +176,8 @@ def anonymise_text(
         documents=documents,
         crlf=export_cfg.get("crlf", "auto"),
         separator=export_cfg.get("separator", " > "),
+        offset_unit=export_cfg.get("offset_unit", "auto"),
+        columns=export_cfg.get("columns") or None,
     )
 
     redacted: dict[str, Redacted] = {}

@@ -1,4 +1,4 @@
-"""Tests for scripts/qda.py: three export shapes of one hand-made coding give one tidy table.
+"""Tests for the qda package: three export shapes of one hand-made coding give one tidy table.
 
 The coding (worked out by hand; offsets are code points into the LF-normalised text):
 
@@ -43,19 +43,20 @@ TIME_FG = "Focus-group themes > Constraints > Time"
 JOINT = "Focus-group themes > Content of training > Joint training"
 MULTI = "We need joint training — really.\n\nBob: Supervision"
 
-# Sorted by (document, start, end, code_path); every offset worked out by hand.
+# Sorted by (document, start, end, code_path); every offset worked out by hand. One coder,
+# "AB" in every export, appears as the neutral label "Coder A".
 EXPECTED = pd.DataFrame(
     [
-        ("E01", GROUP_E, LEARNING, 0, 21, "Learn from each other"),
-        ("E01", GROUP_E, SHARED, 38, 55, "Shared cases help"),
-        ("Focus group 3", GROUP_FG, CONSTRAINTS, 39, 89, MULTI),
-        ("Focus group 3", GROUP_FG, JOINT, 47, 61, "joint training"),
-        ("Focus group 3", GROUP_FG, TIME_FG, 78, 103, "Supervision time is short"),
-        ("O07", GROUP_O, PLANNING, 18, 32, "naïve planning"),
-        ("O07", GROUP_O, RESOURCES, 34, 52, "No cover for staff"),
-        ("O07", GROUP_O, TIME_O, 34, 52, "No cover for staff"),
+        ("E01", GROUP_E, LEARNING, 0, 21, "Learn from each other", "Coder A"),
+        ("E01", GROUP_E, SHARED, 38, 55, "Shared cases help", "Coder A"),
+        ("Focus group 3", GROUP_FG, CONSTRAINTS, 39, 89, MULTI, "Coder A"),
+        ("Focus group 3", GROUP_FG, JOINT, 47, 61, "joint training", "Coder A"),
+        ("Focus group 3", GROUP_FG, TIME_FG, 78, 103, "Supervision time is short", "Coder A"),
+        ("O07", GROUP_O, PLANNING, 18, 32, "naïve planning", "Coder A"),
+        ("O07", GROUP_O, RESOURCES, 34, 52, "No cover for staff", "Coder A"),
+        ("O07", GROUP_O, TIME_O, 34, 52, "No cover for staff", "Coder A"),
     ],
-    columns=["document", "document_group", "code_path", "start", "end", "text"],
+    columns=["document", "document_group", "code_path", "start", "end", "text", "coder"],
 ).astype({"start": "int64", "end": "int64"})
 
 # Focus group 3 selections as (LF start, LF end, "two" start, "two" end, code guid, text).
@@ -174,9 +175,10 @@ def codebook_xml(*, descriptions=True) -> str:
   </Codes></CodeBook>"""
 
 
-def selection(start: int, end: int, codes: list[str], name: str | None) -> str:
+def selection(start: int, end: int, codes: list[str], name: str | None, user: str | None = "u-ab") -> str:
     name_attr = f' name="{_xml_attr(name)}"' if name is not None else ""
-    codings = "".join(f'<Coding guid="{guid(f"k{start}{c}")}"><CodeRef targetGUID="{guid(c)}"/></Coding>' for c in codes)
+    by = f' creatingUser="{guid(user)}"' if user else ""
+    codings = "".join(f'<Coding guid="{guid(f"k{start}{c}")}"{by}><CodeRef targetGUID="{guid(c)}"/></Coding>' for c in codes)
     attrs = f'guid="{guid(f"s{start}-{end}")}"{name_attr} startPosition="{start}" endPosition="{end}"'
     return f"<PlainTextSelection {attrs}>{codings}</PlainTextSelection>"
 
@@ -281,12 +283,14 @@ def test_each_shape_reads_to_the_expected_table(maxqda_csv, taguette_csv, qdpx):
     tg = read_coded_export(taguette_csv, documents=DOCUMENTS)
     rq = read_coded_export(qdpx)
     assert (mx.format, tg.format, rq.format) == ("maxqda", "taguette", "refi-qda")
-    assert list(mx.segments.columns) == ["document", "document_group", "code_path", "start", "end", "text"]
+    assert list(mx.segments.columns) == ["document", "document_group", "code_path", "start", "end", "text", "coder"]
     assert_segments(mx.segments, EXPECTED)
     assert_segments(rq.segments, EXPECTED)
-    # Taguette has no document groups; everything else is the same.
-    assert set(tg.segments["document_group"]) == {""}
-    assert_segments(tg.segments.assign(document_group=EXPECTED["document_group"]), EXPECTED)
+    assert mx.coders == rq.coders == ["Coder A"]
+    # Taguette has no document groups and records no coder; everything else is the same.
+    assert set(tg.segments["document_group"]) == set(tg.segments["coder"]) == {""}
+    assert tg.coders == []
+    assert_segments(tg.segments.assign(document_group=EXPECTED["document_group"], coder="Coder A"), EXPECTED)
 
 
 def test_all_three_shapes_give_identical_segments(maxqda_csv, taguette_csv, qdpx):
@@ -294,7 +298,7 @@ def test_all_three_shapes_give_identical_segments(maxqda_csv, taguette_csv, qdpx
     rq = read_coded_export(qdpx).segments
     tg = read_coded_export(taguette_csv, documents=DOCUMENTS).segments
     pd.testing.assert_frame_equal(mx, rq)
-    pd.testing.assert_frame_equal(mx.drop(columns="document_group"), tg.drop(columns="document_group"))
+    pd.testing.assert_frame_equal(mx.drop(columns=["document_group", "coder"]), tg.drop(columns=["document_group", "coder"]))
 
 
 def test_documents_are_lf_normalised_and_text_is_a_slice(maxqda_csv, qdpx):
@@ -371,13 +375,18 @@ def test_crlf_counted_either_way_gives_the_same_lf_offsets(tmp_path, fg3_mode, c
     assert_segments(seg[seg.document == "Focus group 3"], FG3_EXPECTED)
 
 
-def test_crlf_auto_without_selection_text_assumes_two(tmp_path):
-    # Positions counted with CRLF as one, but no names to tell: read as "two", so each
-    # position is pulled back by the CRLFs before it (one before 39, 47, 61; three before 89, 78, 103).
+def test_crlf_one_forced_as_two_pulls_positions_back(tmp_path):
+    # Positions counted with CRLF as one, read as "two": each position is pulled back by the
+    # CRLFs before it (one before 39, 47, 61; three before 89, 78, 103).
     path = write_qdpx(tmp_path / "p.qdpx", project_xml(fg3_mode="one", names=False))
-    seg = read_coded_export(path, crlf="auto").segments
+    seg = read_coded_export(path, crlf="two").segments
     got = seg[seg.document == "Focus group 3"][["start", "end"]].values.tolist()
     assert got == [[38, 86], [46, 60], [75, 100]]
+    # Read as "two", those cut words: "two" puts 0 of the 6 ends on word boundaries, "one" all 6.
+    # Without names to tell, auto follows the word boundaries.
+    auto = read_coded_export(path, crlf="auto")
+    assert auto.crlf == "one" and "word boundaries" in auto.evidence["reason"]
+    assert_segments(auto.segments[auto.segments.document == "Focus group 3"], FG3_EXPECTED)
 
 
 # --------------------------------------------------------------------------- lenient parsing
@@ -412,7 +421,7 @@ def test_project_without_codebook_or_sources_is_empty(tmp_path):
     xml = '<?xml version="1.0"?><Project xmlns="urn:QDA-XML:project:1.0" name="empty"/>'
     result = read_coded_export(write_qdpx(tmp_path / "p.qdpx", xml))
     assert (len(result.segments), len(result.codebook), result.documents) == (0, 0, {})
-    assert list(result.segments.columns) == ["document", "document_group", "code_path", "start", "end", "text"]
+    assert list(result.segments.columns) == ["document", "document_group", "code_path", "start", "end", "text", "coder"]
 
 
 def test_maxqda_semicolon_with_bom(tmp_path, maxqda_csv):
@@ -490,7 +499,9 @@ def test_qdpx_plain_text_file_missing(tmp_path):
     with pytest.raises(InputError) as ei:
         read_coded_export(path)
     line = error_line(ei)
-    assert str(path) in line and "plain text file of source 'O07' is missing from the zip" in line
+    # Named by ordinal and GUID: a source name may identify someone.
+    assert str(path) in line and f"plain text file of source #2 (guid {guid('src-o07')}) is missing from the zip" in line
+    assert "O07" not in line
 
 
 def test_qdpx_unknown_code_guid(tmp_path):
@@ -517,14 +528,19 @@ def test_maxqda_beginning_after_end(tmp_path):
     assert "start > end" in error_line(ei) and str(path) in error_line(ei)
 
 
-@pytest.mark.parametrize(("start", "end"), [(50, 54), (-1, 3)])
-def test_qdpx_selection_outside_text(tmp_path, start, end):
-    extra = selection(start, end, ["c-time-o"], None)  # O07 has 53 code points
+@pytest.mark.parametrize(("start", "end", "where"), [(50, 54, "beyond the end"), (-1, 3, "before the start")])
+def test_qdpx_selection_outside_text(tmp_path, start, end, where):
+    # O07 has 53 code points (54 UTF-16 units: 54 would fit in UTF-16 units, but the other
+    # O07 selections fall on word boundaries only in code points, so code points are chosen).
+    extra = selection(start, end, ["c-time-o"], None)
     path = write_qdpx(tmp_path / "p.qdpx", project_xml(extra_codings=extra))
     with pytest.raises(InputError) as ei:
         read_coded_export(path, crlf="two")
     line = error_line(ei)
-    assert str(path) in line and "offset outside its text" in line and "'O07'" in line and "0..53" in line
+    assert str(path) in line and f"offset outside its text: a selection lies {where} of source #2 (guid {guid('src-o07')})" in line
+    assert f"selection guid {guid(f's{start}-{end}')}" in line and f"code guid {guid('c-time-o')}" in line
+    assert f"startPosition {start}, endPosition {end}" in line and "positions 0..53 (code points" in line
+    assert "O07" not in line and "cover" not in line
 
 
 def test_qdpx_start_after_end(tmp_path):
@@ -532,7 +548,9 @@ def test_qdpx_start_after_end(tmp_path):
     path = write_qdpx(tmp_path / "p.qdpx", project_xml(extra_codings=extra))
     with pytest.raises(InputError) as ei:
         read_coded_export(path)
-    assert "start > end" in error_line(ei) and "'O07'" in error_line(ei)
+    line = error_line(ei)
+    assert f"start > end in a selection of source #2 (guid {guid('src-o07')}), selection guid {guid('s10-4')}" in line
+    assert "startPosition 10, endPosition 4" in line and "O07" not in line
 
 
 def test_not_a_zip(tmp_path):

@@ -116,7 +116,7 @@ def test_three_export_shapes_give_identical_segments(exports):
     mx, qd, tg = exports["maxqda"].segments, exports["refi-qda"].segments, exports["taguette"].segments
     assert len(mx) > 200
     pd.testing.assert_frame_equal(mx, qd)
-    pd.testing.assert_frame_equal(mx.assign(document_group=""), tg)
+    pd.testing.assert_frame_equal(mx.assign(document_group="", coder=""), tg)
     # REFI-QDA positions count CRLF as two code points (the standard), not as one.
     pd.testing.assert_frame_equal(read_coded_export(SYNTH / "coded_project.qdpx", crlf="two").segments, qd)
 

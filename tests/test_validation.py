@@ -829,9 +829,10 @@ def test_qdpx_offset_beyond_the_text(tmp_path):
         raised(read_coded_export, path, crlf="two"),
         path,
         where=("column 'endPosition'",),
-        problem="offset outside its text: a selection lies beyond the end of source 'E01'",
+        problem="offset outside its text: a selection lies beyond the end of source #1 (guid ",
         found="'startPosition 0, endPosition 4600'",
         expected="positions 0..46",
+        secrets=("'E01'",),
     )
 
 
@@ -1109,8 +1110,9 @@ def test_pipeline_stops_on_a_config_key_of_the_wrong_type(good_run):
     try:
         config_path.write_text(config_text.replace("\n  k: 5\n", '\n  k: "five"\n'), encoding="utf-8")
         line = last_error(run_pipeline(good_run))
+        row = config_text.split("\n").index("  k: 5") + 1  # the line a person opens the file at
         assert line == (
-            "ERROR config.yaml, key k_anonymity.k: config does not match its schema: 'five' is not of type 'integer'; "
+            f"ERROR config.yaml, row {row}, key k_anonymity.k: config does not match its schema: 'five' is not of type 'integer'; "
             "found 'five'; expected a value of type integer"
         )
         assert snapshot(good_run) == before, "a run stopped by the config check must not touch results/"

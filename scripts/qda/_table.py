@@ -1,0 +1,343 @@
+"""Tabular exports (CSV, XLSX, XLS) read into a header and string rows, and columns found by role.
+
+A CSV goes through ``rawinput.read_csv_input`` (UTF-8 only, delimiter sniffed, ragged rows
+and duplicate headers refused). A workbook is read by :func:`_read_workbook` (python-calamine,
+first sheet; the header is its first non-blank row). Columns are matched to *roles*
+(document, code, …) by header, ignoring case, spacing and punctuation in any script, in the
+interface language the export was written in; ``columns={role: header}`` names a column the
+built-in names do not cover.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from errors import InputError
+from rawinput import read_csv_input
+
+from . import _container
+from ._common import (
+    CodedExport,
+    CoderLabels,
+    DocumentIndex,
+    Problems,
+    codebook_from_paths,
+    header_key,
+    join_levels,
+    locate,
+    log,
+    normalise_newlines,
+    result,
+)
+
+
+@dataclass
+class Table:
+    path: Path
+    kind: str  # csv | xlsx | xls
+    headers: list[str]
+    rows: list[list[str]]
+    numbers: list[int]  # the spreadsheet row of each data row (the header row is before them)
+
+
+@dataclass(frozen=True)
+class Column:
+    """A role and its header in each interface language (``names[language]``, first is canonical)."""
+
+    role: str
+    names: dict[str, tuple[str, ...]]
+    required: bool = True
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _read_workbook(p: Path) -> tuple[list[list[Any]], int]:
+    """The cells of the first sheet of an .xlsx or .xls workbook, and the spreadsheet row of
+    the first one. The one place Excel is read: swap for a shared workbook module if wanted."""
+    from python_calamine import CalamineError, CalamineWorkbook, PasswordError
+
+    try:
+        wb = CalamineWorkbook.from_path(str(p))
+    except PasswordError:
+        raise InputError(
+            p,
+            "workbook is password-protected",
+            found="an encrypted workbook",
+            expected="an unprotected export (save it without a password)",
+        ) from None
+    except (CalamineError, OSError, ValueError) as exc:
+        raise InputError(
+            p,
+            "workbook cannot be read (corrupt, or not an Excel file)",
+            found=str(exc)[:120] or type(exc).__name__,
+            expected="an .xlsx or .xls workbook as the tool exported it",
+        ) from None
+    try:
+        if not wb.sheet_names:
+            return [], 1
+        sheet = wb.get_sheet_by_index(0)
+        return sheet.to_python(skip_empty_area=True), sheet.start[0] + 1 if sheet.start else 1
+    except (CalamineError, ValueError) as exc:
+        raise InputError(
+            p,
+            "workbook cannot be read (corrupt, or not an Excel file)",
+            found=str(exc)[:120] or type(exc).__name__,
+            expected="an .xlsx or .xls workbook",
+        ) from None
+    finally:
+        wb.close()
+
+
+def read_table(path, kind: str, what: str) -> Table:
+    """The header and rows of a CSV (``kind='text'``) or workbook (``xlsx``/``xls``) export."""
+    p = Path(path)
+    if kind == "text":
+        df = read_csv_input(p, what=what)
+        return Table(p, "csv", list(df.columns), df.values.tolist(), [i + 2 for i in range(len(df))])
+    if kind == "xlsx":
+        with _container.open_zip(p, what, ".xlsx workbook") as zf:
+            _container.check_all_members(zf, p)
+    elif kind != "xls":
+        raise InputError(
+            p,
+            f"{what} is a zip archive that is neither a workbook nor a .qdpx",
+            found="a zip archive",
+            expected="a .qdpx, an .xlsx or .xls workbook, or a CSV",
+        )
+    cells, first = _read_workbook(p)
+    rows = [[_cell(v) for v in row] for row in cells]
+    numbered = [(first + i, r) for i, r in enumerate(rows) if any(c for c in r)]
+    if not numbered:
+        raise InputError(
+            p, f"{what} is empty", found="a workbook whose first sheet has no cells", expected="a sheet with a header row and data rows"
+        )
+    header = numbered[0][1]
+    headers = [h or f"Unnamed: {i}" for i, h in enumerate(header)]
+    seen: dict[str, str] = {}
+    for h in headers:
+        key = header_key(h) or h
+        if key in seen:
+            raise InputError(
+                p,
+                "two columns have the same header",
+                column=h,
+                found=[seen[key], h],
+                expected="unique column headers (ignoring case and punctuation)",
+            )
+        seen[key] = h
+    data = numbered[1:]
+    if not data:
+        raise InputError(p, f"{what} has a header but no data rows", found="0 data rows", expected="at least one data row")
+    width = len(headers)
+    return Table(p, kind, headers, [(r + [""] * width)[:width] for _, r in data], [n for n, _ in data])
+
+
+def show_headers(headers: Sequence[str], limit: int = 8) -> str:
+    shown = ", ".join(repr(h if len(h) <= 40 else h[:39] + "…") for h in headers[:limit])
+    return f"columns {shown}" + (f" (+{len(headers) - limit} more)" if len(headers) > limit else "")
+
+
+def languages(spec: Sequence[Column]) -> list[str]:
+    out: list[str] = []
+    for c in spec:
+        out += [lang for lang in c.names if lang not in out]
+    return out
+
+
+def _matches(headers: Sequence[str], spec: Sequence[Column], lang: str) -> dict[str, int]:
+    keys = [header_key(h) for h in headers]
+    found = {}
+    for c in spec:
+        names = c.names.get(lang, ())
+        for name in names:
+            if header_key(name) in keys:
+                found[c.role] = keys.index(header_key(name))
+                break
+    return found
+
+
+def recognise(headers: Sequence[str], spec: Sequence[Column], roles: Sequence[str]) -> str | None:
+    """The interface language in which every one of ``roles`` has its header, else ``None``."""
+    for lang in languages(spec):
+        if set(roles) <= set(_matches(headers, spec, lang)):
+            return lang
+    return None
+
+
+def match_columns(table: Table, spec: Sequence[Column], what: str, overrides: Mapping[str, str] | None = None) -> dict[str, int]:
+    """Column index of each role, in the language that matches most required roles (English
+    on a tie); ``overrides`` (role -> header) first. A required role not found stops the run."""
+    langs = languages(spec)
+    required = [c for c in spec if c.required]
+    best = max(langs, key=lambda lang: (sum(c.role in _matches(table.headers, spec, lang) for c in required), lang == langs[0]))
+    index = _matches(table.headers, spec, best)
+    for c in spec:  # an optional role may carry its English name in a localised export
+        if c.role not in index:
+            index.update({k: v for k, v in _matches(table.headers, [c], langs[0]).items()})
+    keys = [header_key(h) for h in table.headers]
+    known = {c.role for c in spec}
+    for role, header in (overrides or {}).items():
+        if role not in known:
+            raise ValueError(f"unknown column role {role!r} for {what}; roles: {sorted(known)}")
+        if header_key(header) not in keys:
+            raise InputError(
+                table.path,
+                f"column given for {role!r} is not in {what}",
+                column=header,
+                found=show_headers(table.headers),
+                expected=f"a column headed {header!r}",
+            )
+        index[role] = keys.index(header_key(header))
+    for c in required:
+        if c.role not in index:
+            name = c.names.get(best, c.names[langs[0]])[0]
+            raise InputError(
+                table.path,
+                f"required column missing from {what}",
+                column=name,
+                found=show_headers(table.headers),
+                expected=f"a column headed {name!r} (matched ignoring case and punctuation)",
+            )
+    if len(langs) > 1:
+        log.info("%s: headers in interface language %r", what, best)
+    return index
+
+
+# --------------------------------------------------------------------------- placing rows in documents
+@dataclass
+class Record:
+    """One coded row of a tabular export, before it is placed in its document."""
+
+    row: int
+    document: str
+    levels: list[str]
+    coder: str = ""
+    group: str = ""
+    text: str = ""  # the text the export quotes ("" when it quotes none)
+    first: int | None = None  # paragraph numbers (``paragraphs=True``), else a hint: a character offset or paragraphs
+    last: int | None = None
+    key: str = ""  # the export's id of one coded stretch: rows sharing it share a place
+
+
+@dataclass
+class Placement:
+    """How a format's records are placed: see :func:`place`."""
+
+    noun: str  # "segment" / "highlight" / "quotation" / "excerpt"
+    document_column: str
+    text_column: str
+    paragraphs: bool = False
+    used_per_code: bool = False
+    begin_column: str = ""  # the headers of the paragraph numbers, as in the file
+    end_column: str = ""
+    hint: str = ""  # without ``paragraphs``: "offset" (first is a character offset) or "paragraph" (a paragraph number)
+
+
+def place(path, records: list[Record], documents: Mapping[str, str], how: Placement, fmt: str, problems: Problems) -> CodedExport:
+    """Find each record's text in its document and build the result.
+
+    With ``paragraphs``, ``first``/``last`` are 1-based paragraph numbers (lines of the LF
+    text) and the text is searched within them; a blank text means the whole paragraphs.
+    Otherwise the text is searched in the whole document, near ``first`` when given. An
+    occurrence already taken (per document, or per document and code) is skipped for the
+    next unused one; rows sharing ``key`` share a place.
+    """
+    index = DocumentIndex(documents, path)
+    rows: list[dict] = []
+    coders = CoderLabels()
+    used: dict[tuple, set[tuple[int, int]]] = {}
+    placed: dict[tuple[str, str, str], tuple[int, int]] = {}
+    for rec in records:
+        try:
+            doc = index.resolve(rec.document, row=rec.row, column=how.document_column)
+            span = _span(path, index, doc, rec, how, used, placed)
+        except InputError as err:
+            problems.add(err, row=rec.row)
+            continue
+        rows.append(
+            {
+                "document": doc,
+                "document_group": rec.group,
+                "code_path": join_levels(rec.levels),
+                "start": span[0],
+                "end": span[1],
+                "text": index.texts[doc][span[0] : span[1]],
+                "coder": coders.see(rec.coder),
+            }
+        )
+    return result(rows, dict(index.texts), codebook_from_paths(r.levels for r in records), fmt, coders)
+
+
+def _span(path, index: DocumentIndex, doc: str, rec: Record, how: Placement, used, placed) -> tuple[int, int]:
+    text = index.texts[doc]
+    needle = normalise_newlines(rec.text)
+    lo, hi, where = 0, len(text), f"in document {doc!r}"
+    if how.paragraphs and rec.first is not None and rec.last is not None:
+        first, last = rec.first, rec.last
+        starts = index.starts(doc)
+        if first > last:
+            raise InputError(
+                path,
+                "start > end: Beginning is after End",
+                row=rec.row,
+                column=how.begin_column,
+                found=f"Beginning {first}, End {last}",
+                expected="Beginning <= End",
+            )
+        if first < 1 or last > len(starts):
+            raise InputError(
+                path,
+                f"offset outside its text: paragraph number beyond document {doc!r}",
+                row=rec.row,
+                column=how.begin_column if first < 1 or first > len(starts) else how.end_column,
+                found=f"paragraphs {first}..{last}",
+                expected=f"paragraph numbers 1..{len(starts)}",
+            )
+        lo = starts[first - 1]
+        hi = starts[last] - 1 if last < len(starts) else len(text)
+        where = f"in paragraphs {first}..{last} of document {doc!r}"
+        if not needle.strip():
+            return (lo, hi)  # no text exported: the coding covers the paragraphs
+    key = (rec.key, doc, needle) if rec.key else None
+    if key in placed:
+        return placed[key]
+    taken = used.setdefault((doc, join_levels(rec.levels)) if how.used_per_code else (doc,), set())
+    near = None
+    if not how.paragraphs and rec.first is not None:
+        starts = index.starts(doc)
+        last = rec.last if rec.last is not None else rec.first
+        if how.hint == "offset":
+            near = (rec.first, rec.first)
+        elif how.hint == "paragraph" and 1 <= rec.first <= last <= len(starts):
+            near = (starts[rec.first - 1], starts[last] - 1 if last < len(starts) else len(text))
+    span = locate(text, needle, lo, hi, taken, near=near) if needle.strip() else None
+    if span is None:
+        raise InputError(
+            path,
+            f"{how.noun} text not found {where}",
+            row=rec.row,
+            column=how.text_column,
+            found=rec.text,
+            identifying=True,
+            expected="text that occurs in the document file"
+            if not how.paragraphs
+            else "the text of those paragraphs, as in the document file",
+        )
+    taken.add(span)
+    if key:
+        placed[key] = span
+    return span
