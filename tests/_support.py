@@ -22,7 +22,13 @@ def fresh_copy(dest: Path) -> Path:
         if src.is_file():
             (dest / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, dest / rel)
-    shutil.copytree(ROOT / ".git", dest / ".git", symlinks=True)
+    if (ROOT / ".git").is_dir():
+        shutil.copytree(ROOT / ".git", dest / ".git", symlinks=True)
+    else:  # a git worktree: .git is a file pointing elsewhere; clone the repository's history instead
+        subprocess.run(["git", "clone", "-q", "--no-checkout", str(ROOT), str(dest / ".clone")], check=True, capture_output=True)
+        (dest / ".clone" / ".git").rename(dest / ".git")
+        shutil.rmtree(dest / ".clone")
+        subprocess.run(["git", "reset", "-q"], cwd=dest, check=True, capture_output=True)
     return dest
 
 
