@@ -14,6 +14,8 @@ sys.path.insert(0, f"{workflow.basedir}/scripts")
 from config_check import check_config_or_exit, check_yaml_or_exit, config_fingerprint
 from contracts import RESULTS_LIST, produced_by
 from module_deps import module_files
+from specs import spec_files
+from study import parts as study_parts, rules as study_rules
 
 CONFIGFILE = "config.yaml"
 check_yaml_or_exit(CONFIGFILE, workflow.overwrite_configfiles)
@@ -33,13 +35,37 @@ validate(config, "workflow/schemas/config.schema.yaml")
 report: "workflow/report/workflow.rst"
 
 
+PARTS = study_parts(config)
+RULES = study_rules(config)
+
+
 include: "workflow/rules/common.smk"
-include: "workflow/rules/anonymise.smk"
-include: "workflow/rules/score.smk"
-include: "workflow/rules/statistics.smk"
-include: "workflow/rules/themes.smk"
-include: "workflow/rules/reproduce.smk"
-include: "workflow/rules/figures.smk"
+
+
+# Both anonymisation rules live in one file (the only rules that read raw data).
+if PARTS["questionnaire"] or PARTS["qualitative"]:
+
+    include: "workflow/rules/anonymise.smk"
+
+
+if PARTS["questionnaire"]:
+
+    include: "workflow/rules/score.smk"
+    include: "workflow/rules/statistics.smk"
+    include: "workflow/rules/figures_questionnaire.smk"
+
+
+if PARTS["qualitative"]:
+
+    include: "workflow/rules/themes.smk"
+    include: "workflow/rules/figures_themes.smk"
+
+
+if PARTS["published"]:
+
+    include: "workflow/rules/reproduce.smk"
+
+
 include: "workflow/rules/report.smk"
 
 
