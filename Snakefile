@@ -17,16 +17,18 @@ from module_deps import module_files
 from specs import spec_files
 from study import parts as study_parts, rules as study_rules
 
+# A study is one config file: config.yaml, or the file given with --configfile (then
+# config.yaml is not read at all, so no section of the default study leaks into another).
 CONFIGFILE = "config.yaml"
+CONFIGFILES = list(workflow.overwrite_configfiles) or [CONFIGFILE]
 check_yaml_or_exit(CONFIGFILE, workflow.overwrite_configfiles)
 
+if not workflow.overwrite_configfiles:
 
-configfile: CONFIGFILE
+    configfile: CONFIGFILE
 
 
-check_config_or_exit(
-    config, file=CONFIGFILE, files=[CONFIGFILE, *workflow.overwrite_configfiles]
-)
+check_config_or_exit(config, file=CONFIGFILES[-1], files=CONFIGFILES)
 
 
 validate(config, "workflow/schemas/config.schema.yaml")
@@ -42,14 +44,9 @@ RULES = study_rules(config)
 include: "workflow/rules/common.smk"
 
 
-# Both anonymisation rules live in one file (the only rules that read raw data).
-if PARTS["questionnaire"] or PARTS["qualitative"]:
-
-    include: "workflow/rules/anonymise.smk"
-
-
 if PARTS["questionnaire"]:
 
+    include: "workflow/rules/anonymise_survey.smk"
     include: "workflow/rules/score.smk"
     include: "workflow/rules/statistics.smk"
     include: "workflow/rules/figures_questionnaire.smk"
@@ -57,6 +54,7 @@ if PARTS["questionnaire"]:
 
 if PARTS["qualitative"]:
 
+    include: "workflow/rules/anonymise_freetext.smk"
     include: "workflow/rules/themes.smk"
     include: "workflow/rules/figures_themes.smk"
 

@@ -291,10 +291,10 @@ def configfile_problem(args: Sequence[str], *, root: Path) -> str | None:
 
 
 def check_yaml_or_exit(default: str | Path, overrides: Sequence[str | Path] = ()) -> None:
-    """For the top of the Snakefile, before ``configfile:``: read the workflow's config file
-    and the ``--configfile`` files strictly; print the one line and stop on a problem. A
-    missing default file is left to Snakemake, which accepts it when overrides are given."""
-    files = ([default] if Path(default).exists() or not overrides else []) + list(overrides)
+    """For the top of the Snakefile, before ``configfile:``: read the study's config file
+    strictly (``--configfile`` when given, which replaces config.yaml; else the default);
+    print the one line and stop on a problem."""
+    files = list(overrides) or [default]
     try:
         for path in files:
             load_config_file(path, shown=shown_path(path))

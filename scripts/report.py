@@ -397,9 +397,9 @@ def provenance_tables(prov: Mapping) -> dict[str, str]:
 
 def tables_md(t: Mapping[str, Any], config: Mapping, instrument, pub: Published) -> dict[str, str]:
     """The markdown of every table the results hold, by name."""
-    a = config["analysis"]
     out: dict[str, str] = {}
     if "table1" in t:
+        a = config["analysis"]
         names = {s.id: s.name for s in instrument.subscales}
         out |= {
             "table1": table1_md(t["table1"], pub),

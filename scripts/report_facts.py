@@ -221,11 +221,11 @@ def anonymisation_facts(kanon: Mapping | None, alog: Mapping | None, redaction: 
 # ----------------------------------------------------------------------------- all of it
 def facts(config: Mapping, instrument: Instrument | None, tables: Mapping[str, Any]) -> dict:
     """The facts of the report from the results that exist (``tables``: result key -> data)."""
-    a = config["analysis"]
     t = tables
-    out: dict = {
-        "study": study_facts(config),
-        "analysis": {
+    out: dict = {"study": study_facts(config), "analysis": {}}
+    a = config.get("analysis")
+    if a is not None:  # the questionnaire's analysis settings, as the report states them
+        out["analysis"] = {
             "significance_level": a["significance_level"],
             "ci_level": a["ci_level"],
             "fisher_family": a["fisher_family"],
@@ -235,8 +235,7 @@ def facts(config: Mapping, instrument: Instrument | None, tables: Mapping[str, A
             "table3_per_subscale": a["table3"]["per_subscale"],
             "fisher_groupings": list(a["fisher_groupings"]),
             "scale_test_groupings": list(a["scale_test_groupings"]),
-        },
-    }
+        }
     if "sample" in t:
         out["sample"] = sample_facts(t["sample"])
         out["instrument"] = instrument_facts(instrument)
