@@ -2,7 +2,8 @@
 #   make report   set up .venv from the pinned requirements, then run the whole pipeline
 #   make test     set up the same .venv, then run the test suite
 # Other targets: lint, bench, provenance (Snakemake's report: results/provenance.zip),
-# synthetic (regenerate the committed synthetic study), clean, lock.
+# synthetic (regenerate the committed synthetic study), docs (docs/outputs.md from the
+# result contracts), clean, lock.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -21,7 +22,7 @@ endif
 export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
 
-.PHONY: report test lint bench synthetic provenance clean lock env
+.PHONY: report test lint bench synthetic provenance docs clean lock env
 
 env: $(STAMP)
 
@@ -49,6 +50,9 @@ provenance: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python tools/benchmark.py
+
+docs: $(STAMP)
+	$(BIN)/python tools/gen_docs.py
 
 synthetic: $(STAMP)
 	$(BIN)/python tools/synth_survey.py --out data/synthetic
