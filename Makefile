@@ -1,5 +1,6 @@
 # Two commands on a fresh machine with Python >= 3.11 and make:
 #   make report   set up .venv from the pinned requirements, then run the whole pipeline
+#                 (CONFIG=my_study.yaml runs another study's config instead of config.yaml)
 #   make test     set up the same .venv, then run the test suite
 # Other targets: lint, bench, provenance (Snakemake's report: results/provenance.zip),
 # synthetic (regenerate the committed synthetic study), docs (docs/outputs.md from the
@@ -34,7 +35,7 @@ $(STAMP): requirements.txt
 	@cp requirements.txt $(STAMP)
 
 report: $(STAMP)
-	$(BIN)/python tools/pipeline.py --cores $(CORES)
+	$(BIN)/python tools/pipeline.py --cores $(CORES) $(if $(CONFIG),--configfile $(CONFIG))
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -53,7 +53,8 @@ BLOCK = """
 ## Item ranges
 
 {{ results.item_ranges | table }}
-Item 2 was scored from {{ results.item_ranges.set_index("item").loc[2, "low"] | num(0) }} to {{ results.item_ranges.set_index("item").loc[2, "high"] | num(0) }}.
+{% set r = results.item_ranges.set_index("item").loc[2] %}
+Item 2 was scored from {{ r["low"] | num(0) }} to {{ r["high"] | num(0) }}.
 """
 
 
