@@ -52,7 +52,6 @@ def study_facts(config: Mapping) -> dict:
 def instrument_facts(instrument: Instrument) -> dict:
     return {
         "name": instrument.name,
-        "source": instrument.source,
         "n_items": len(instrument.items),
         "n_scored_items": len(instrument.scored_items),
         "labels": list(instrument.labels),

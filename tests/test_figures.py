@@ -141,7 +141,7 @@ def all_figures(ripls, ripls_tables):
     items, subs = ripls_tables
     return {
         "likert": figures_questionnaire.likert_items(items, ripls),
-        "distributions": figures_questionnaire.subscale_distributions(subs, ripls),
+        "distributions": figures_questionnaire.subscale_distributions(subs, ripls, by="org_type", by_label="Organisation type"),
         "flipchart": figures_themes.flipchart_themes(table4()),
         "heatmap": figures_themes.focus_group_heatmap(focus_groups()),
     }
@@ -302,11 +302,29 @@ def test_distributions_state_n_range_and_excluded_nonresponse(ripls, ripls_table
 
 def test_distributions_take_level_order_and_label(ripls, ripls_tables):
     _, subs = ripls_tables
-    fig = drawn(figures_questionnaire.subscale_distributions(subs, ripls, by_label="Professional mix", levels=["MHS", "CJS"]))
+    fig = drawn(
+        figures_questionnaire.subscale_distributions(subs, ripls, by="org_type", by_label="Professional mix", levels=["MHS", "CJS"])
+    )
     ticks = [t.get_text().split("\n")[0] for t in fig.axes[0].get_xticklabels()]
     assert ticks == ["All", "MHS", "CJS"]
     assert fig.axes[0].get_xlabel().startswith("Professional mix")
     assert "by professional mix" in fig.get_suptitle()
+
+
+def test_distributions_without_a_grouping_show_all_respondents_only(ripls, ripls_tables):
+    _, subs = ripls_tables
+    fig = drawn(figures_questionnaire.subscale_distributions(subs, ripls))
+    assert [t.get_text().split("\n")[0] for t in fig.axes[0].get_xticklabels()] == ["All"]
+    assert fig.get_suptitle() == f"Subscale scores, all respondents (n = {len(subs)} respondents)"
+
+
+def test_figures_of_synthetic_data_say_so(ripls, ripls_tables, tmp_path):
+    items, _ = ripls_tables
+    fig = figures_questionnaire.likert_items(items, ripls)
+    plotting.save(fig, tmp_path / "a.png", tmp_path / "a.svg", synthetic=True)
+    assert plotting.SYNTHETIC_MARK in (tmp_path / "a.svg").read_text(encoding="utf-8")
+    plotting.save(figures_questionnaire.likert_items(items, ripls), tmp_path / "b.png", tmp_path / "b.svg")
+    assert plotting.SYNTHETIC_MARK not in (tmp_path / "b.svg").read_text(encoding="utf-8")
 
 
 def test_flipchart_shows_theme_rows_with_no_theme_last_in_grey(all_figures):

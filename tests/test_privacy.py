@@ -223,6 +223,8 @@ def test_real_data_needs_a_key(tmp_path):
             dst.write_bytes(src.read_bytes())
         config_text = config_text.replace(f"{k}: {config['inputs'][k]}", f"{k}: data/raw/{src.name}")
     config_text = config_text.replace("synthetic: true", "synthetic: false")
+    # a real study reads nothing from data/synthetic/: not even the generator records
+    config_text = re.sub(r"  generator_records:\n(    - .*\n)+", "  generator_records: []\n", config_text)
     (work / "config.yaml").write_text(config_text)
     assert "data/raw/survey_export.csv" in config_text
 

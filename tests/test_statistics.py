@@ -545,7 +545,8 @@ FISHER_GROUPINGS = {"gender": ["female", "male"], "age_band": ["<40", "40 and ov
 
 def test_fisher_tests_on_a_hand_made_table():
     inst = make_instrument()
-    df = fisher_tests.fisher_tests(FISHER_ANSWERS, inst.scored_items, FISHER_GROUPINGS, positive=[SA, A])
+    df, many = fisher_tests.fisher_tests(FISHER_ANSWERS, inst.scored_items, FISHER_GROUPINGS, positive=[SA, A])
+    assert many.empty and list(many.columns) == fisher_tests.result("fisher_rxc").names()
     cells = ["n_1_pos", "n_1_neg", "n_2_pos", "n_2_neg", "n", "n_excluded"]
     rows = {(r.item, r.grouping): r for r in df.itertuples()}
     # item 1 x gender: female SA A N SA -> 3 pos 1 neg; male D SD N -> 0 / 3; r8 has no gender.
@@ -569,15 +570,27 @@ def test_fisher_tests_on_a_hand_made_table():
 
 def test_fisher_tests_family_per_grouping_and_collapse_rule():
     inst = make_instrument()
-    df = fisher_tests.fisher_tests(FISHER_ANSWERS, inst.scored_items, FISHER_GROUPINGS, positive=[SA, A], family="per_grouping")
+    df, _ = fisher_tests.fisher_tests(FISHER_ANSWERS, inst.scored_items, FISHER_GROUPINGS, positive=[SA, A], family="per_grouping")
     # gender family (1/7, 1): Holm 2/7, 1; BH 2/7, 1. age family (17/35, 17/35): Holm 34/35 twice; BH 17/35 twice.
     np.testing.assert_allclose(df["p_holm"], [2 / 7, 34 / 35, 1, 34 / 35], rtol=1e-12)
     np.testing.assert_allclose(df["p_bh"], [2 / 7, 17 / 35, 1, 17 / 35], rtol=1e-12)
     # Collapse rule "Strongly agree" versus the rest: female item 1 is SA A N SA -> 2 / 2.
-    sa_only = fisher_tests.fisher_tests(FISHER_ANSWERS, inst.scored_items[:1], {"gender": ["female", "male"]}, positive=[SA])
+    sa_only, _ = fisher_tests.fisher_tests(FISHER_ANSWERS, inst.scored_items[:1], {"gender": ["female", "male"]}, positive=[SA])
     assert sa_only.loc[0, ["n_1_pos", "n_1_neg", "n_2_pos", "n_2_neg"]].tolist() == [2, 2, 0, 3]
-    with pytest.raises(ValueError, match="exactly 2"):
-        fisher_tests.fisher_tests(FISHER_ANSWERS, inst.scored_items, {"gender": ["female", "male", "other"]}, positive=[SA])
+
+
+def test_fisher_tests_with_three_levels_and_joint_adjustment():
+    """A third gender level nobody gave: the k-level table holds a zero row, and its
+    Fisher-Freeman-Halton p equals the 2x2 p of the two levels answered (1/7 for item 1, see
+    above). Holm runs over all four tests of both tables: 4/7 for the smallest."""
+    inst = make_instrument()
+    groupings = {"gender": ["female", "male", "other"], "age_band": ["<40", "40 and over"]}
+    two, many = fisher_tests.fisher_tests(FISHER_ANSWERS, inst.scored_items, groupings, positive=[SA, A])
+    assert len(two) == 2 and len(many) == 2
+    first = many.iloc[0]
+    assert (first["levels"], first["n_pos"], first["n_neg"], first["method"]) == ("female / male / other", "3 / 0 / 0", "1 / 3 / 0", "exact")
+    assert first["p"] == pytest.approx(1 / 7, rel=1e-12)
+    assert min(two["p_holm"].min(), many["p_holm"].min()) == pytest.approx(4 / 7, rel=1e-12)
 
 
 # =========================================================================== inference: Mann-Whitney, Welch

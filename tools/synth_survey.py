@@ -669,7 +669,7 @@ def scale_tests_pass(subscale_scores: pd.DataFrame, demographics: dict, grouping
     from groupings import grouping_levels
     from scale_group_tests import scale_group_tests
 
-    df = scale_group_tests(subscale_scores, list(TABLE2), grouping_levels(demographics, groupings))
+    df, _ = scale_group_tests(subscale_scores, list(TABLE2), grouping_levels(demographics, groupings))
     return bool((df["mwu_p"] >= P_MARGIN).all() and (df["welch_p"] >= P_MARGIN).all())
 
 
@@ -791,7 +791,7 @@ def assign_answers(
         subs = pd.concat([frame_demo, subscale_scores(item_scores(ans, instrument), instrument).drop(columns="respondent")], axis=1)
         if not scale_tests_pass(subs, demographics, analysis["scale_test_groupings"]):
             continue
-        if (fisher_tests(ans, items, fisher_groups, analysis["collapse"]["positive"])["p_holm"] >= 0.05).all():
+        if (fisher_tests(ans, items, fisher_groups, analysis["collapse"]["positive"])[0]["p_holm"] >= 0.05).all():
             return perm, attempt
     raise RuntimeError("no assignment of answers to respondents met the p-value constraints")
 
