@@ -588,7 +588,12 @@ def test_fisher_tests_with_three_levels_and_joint_adjustment():
     two, many = fisher_tests.fisher_tests(FISHER_ANSWERS, inst.scored_items, groupings, positive=[SA, A])
     assert len(two) == 2 and len(many) == 2
     first = many.iloc[0]
-    assert (first["levels"], first["n_pos"], first["n_neg"], first["method"]) == ("female / male / other", "3 / 0 / 0", "1 / 3 / 0", "exact")
+    assert (first["levels"], first["n_pos"], first["n_neg"], first["method"]) == (
+        "female / male / other",
+        "3 / 0 / 0",
+        "1 / 3 / 0",
+        "exact",
+    )
     assert first["p"] == pytest.approx(1 / 7, rel=1e-12)
     assert min(two["p_holm"].min(), many["p_holm"].min()) == pytest.approx(4 / 7, rel=1e-12)
 

@@ -622,7 +622,12 @@ def test_the_shipped_config_passes_both_checks():
     ("mutate", "where", "found", "expected"),
     [
         (lambda c: c.update(extra_section=1), "key extra_section", "'extra_section'", "one of: 'study'"),
-        (lambda c: c["study"].pop("title"), "key study.title", "\"keys ['description', 'publication', 'synthetic']\"", "a value for 'title'"),
+        (
+            lambda c: c["study"].pop("title"),
+            "key study.title",
+            "\"keys ['description', 'publication', 'synthetic']\"",
+            "a value for 'title'",
+        ),
         (lambda c: c["report"].update(renderer="word"), "key report.renderer", "'word'", "one of: 'auto', 'quarto', 'pandoc'"),
         (lambda c: c["analysis"].update(ci_level=1.5), "key analysis.ci_level", "1.5", "exclusiveMaximum 1"),
         (
