@@ -24,6 +24,7 @@ rule anonymise_survey:
             "demographics",
             "k_anonymity",
         ),
+        key_fingerprint=key_fingerprint("survey", "roster"),
     script:
         "../../scripts/anonymise_survey.py"
 
@@ -55,5 +56,8 @@ rule anonymise_freetext:
             "redaction",
         ),
         keep_key=config["redaction"]["keep_key"],
+        key_fingerprint=key_fingerprint(
+            "roster", "facilitators", "flipchart", "transcripts", "coded_export"
+        ),
     script:
         "../../scripts/anonymise_freetext.py"
