@@ -139,29 +139,34 @@ def describe(value: Any) -> str:
 class OneOf(str):
     """The text 'one of: a, b, c' that also remembers the values, for the nearest-answer hint.
 
-    Adding text keeps the values (``one_of(levels) + ", or blank"``).
+    ``file_text``, when set, replaces the text in files: the values were read from a raw input
+    (document names), so a log says only how many there are. Adding text keeps both
+    (``one_of(levels) + ", or blank"``).
     """
 
     values: tuple[str, ...]
+    file_text: str | None
 
-    def __new__(cls, text: str, values: Iterable[Any]) -> OneOf:
+    def __new__(cls, text: str, values: Iterable[Any], file_text: str | None = None) -> OneOf:
         obj = super().__new__(cls, text)
         obj.values = tuple(str(v) for v in values)
+        obj.file_text = file_text
         return obj
 
     def __add__(self, other: str) -> OneOf:
-        return OneOf(str(self) + other, self.values)
+        return OneOf(str(self) + other, self.values, None if self.file_text is None else self.file_text + other)
 
-    def __getnewargs__(self) -> tuple[str, tuple[str, ...]]:  # copied and pickled whole (pandera copies checks)
-        return str(self), self.values
+    def __getnewargs__(self) -> tuple[str, tuple[str, ...], str | None]:  # copied and pickled whole (pandera copies checks)
+        return str(self), self.values, self.file_text
 
 
-def one_of(values: Iterable[Any], limit: int = 12) -> OneOf:
-    """'one of: a, b, c' for an error message, shortened when long."""
+def one_of(values: Iterable[Any], limit: int = 12, *, raw: bool = False) -> OneOf:
+    """'one of: a, b, c' for an error message, shortened when long. ``raw``: the values were
+    read from a raw input; log files then get 'one of N values read from the inputs'."""
     vals = [str(v) for v in values]
     shown = ", ".join(repr(v) for v in vals[:limit])
     more = f" (+{len(vals) - limit} more)" if len(vals) > limit else ""
-    return OneOf(f"one of: {shown}{more}", vals)
+    return OneOf(f"one of: {shown}{more}", vals, f"one of {len(vals)} values read from the inputs" if raw else None)
 
 
 def nearest(value: Any, choices: Sequence[str]) -> str | None:
@@ -186,19 +191,21 @@ def raw_input_paths(config: Any) -> tuple[Path, ...]:
 
 
 def _raw_place(file: str | None, raw: Sequence[Path]) -> tuple[bool, Path | None]:
-    """(whether the file is raw, the raw folder it lies inside, if it is not one itself)."""
+    """(whether the file is raw, the configured raw folder it lies inside, if it is not itself
+    a configured input). A file's own name under ``data/raw`` is the user's, set in the config."""
     if file is None:
         return True, None
     try:
         p = Path(file).resolve()
     except (OSError, ValueError):
         return True, None
-    for r in raw:
-        if p == r:
-            return True, None
-        if r in p.parents:
-            return True, r
-    return False, None
+    if p in raw:
+        return True, None
+    folders = [r for r in raw if r in p.parents]
+    if not folders:
+        return False, None
+    folder = max(folders, key=lambda r: len(r.parts))
+    return True, None if folder == Path("data/raw").resolve() else folder
 
 
 # --------------------------------------------------------------------------- errors
@@ -250,12 +257,13 @@ class InputError(Exception):
             where.append(f"key {self.key}")
         return ", ".join(where)
 
-    def _compose(self, file: str, found: str | None) -> str:
+    def _compose(self, file: str, found: str | None, *, for_file: bool = False) -> str:
         text = f"{ERROR_PREFIX} {self._where(file)}: {self.problem}"
         if found is not None:
             text += f"; found {found}"
         if self.expected is not None:
-            text += f"; expected {self.expected}"
+            expected = (getattr(self.expected, "file_text", None) if for_file else None) or self.expected
+            text += f"; expected {expected}"
         return " ".join(text.split())  # one line, always
 
     def line(self) -> str:
@@ -271,8 +279,8 @@ class InputError(Exception):
         file = self.file or "<input>"
         _, folder = _raw_place(self.file, raw)
         if folder is not None:
-            file = f"a file in {os.path.relpath(folder)}"
-        text = self._compose(file, None if self._value is None else describe(self._value))
+            file = f"a file in {folder.relative_to(Path.cwd()) if folder.is_relative_to(Path.cwd()) else folder}"
+        text = self._compose(file, None if self._value is None else describe(self._value), for_file=True)
         return _redact_line(text)
 
     def terminal_line(self, raw: Sequence[Path] = ()) -> str:

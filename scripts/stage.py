@@ -54,7 +54,8 @@ def run_rule(smk: Any, main: Callable[[Any], None]) -> None:
         # The record's own "ERROR ripls: " prefix stands in for the line's "ERROR ".
         logging.getLogger("ripls").error(exc.log_line(raw).removeprefix(f"{ERROR_PREFIX} "))
         for out in smk.output:
-            _remove(Path(out))
+            for path in as_list(out):  # a named output may be a list (a mock's, or a Snakemake input function's)
+                _remove(Path(path))
         print(exc.terminal_line(raw), file=sys.stderr, flush=True)
         sys.exit(1)
 
