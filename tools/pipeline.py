@@ -31,7 +31,6 @@ from outputs import stale_temporary_files
 
 ROOT = Path(__file__).resolve().parent.parent
 PID_FILE = ROOT / ".snakemake" / "ripls-pipeline.pid"
-LOCKS = ROOT / ".snakemake" / "locks"
 #: How a stage's log file records its error (scripts/stage.py): shown by --show-failed-logs.
 LOG_RECORD = f"{ERROR_PREFIX} ripls: "
 
@@ -81,7 +80,8 @@ def clear_stale_lock(args: list[str]) -> bool:
 
 def clear_stale_temporary_files(root: Path = ROOT) -> int:
     """Remove the temporary files of dead writers, if no run holds Snakemake's lock. How many."""
-    if LOCKS.is_dir() and any(LOCKS.iterdir()):
+    locks = root / ".snakemake" / "locks"
+    if locks.is_dir() and any(locks.iterdir()):
         return 0
     stale = stale_temporary_files(root, _alive)
     for p in stale:
