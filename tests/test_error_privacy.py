@@ -157,7 +157,7 @@ def test_roster_redactor_covers_names_in_the_value_and_in_the_rest_of_the_line()
     exc = InputError("data/raw/transcripts/Interview Andrew Ashdown.txt", "text is not valid UTF-8", row=3, found="Andrew Ashdown's notes")
     term = exc.terminal_line(RAW)
     assert term.startswith("ERROR data/raw/transcripts/Interview [Participant 01].txt, row 3:"), "the redactor guards the whole line"
-    assert "Ashdown" not in term and "found \"[Participant 01]'s notes\" (a 22-character text of 3 words)" in term
+    assert "Ashdown" not in term and 'found "[Participant 01]\'s notes" (a 22-character text of 3 words)' in term
     assert exc.log_line(RAW).startswith("ERROR data/raw/transcripts/Interview [Participant 01].txt, row 3:")
     transcripts = (*RAW, Path("data/raw/transcripts").resolve())  # a configured folder: its files' names are raw
     log = exc.log_line(transcripts)

@@ -9,9 +9,9 @@ def fingerprint(*keys):
 
 
 def key_fingerprint(*input_keys):
-    """A param that reruns the rule when the pseudonymisation key it would use changes: a keyed
-    fingerprint, never the key (scripts/pseudonyms.py). ``input_keys``: the rule's raw inputs,
-    which decide whether the demo key is honoured."""
+    """A param that reruns the rule when the pseudonymisation key it would use changes. It is
+    a keyed fingerprint, never the key (scripts/pseudonyms.py). ``input_keys`` are the rule's
+    raw inputs, which decide whether the demo key is honoured."""
     from pseudonyms import key_fingerprint as fingerprint_of_key
 
     return fingerprint_of_key(
