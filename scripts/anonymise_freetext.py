@@ -246,6 +246,7 @@ def anonymise_text(
 
 
 def main(smk) -> None:
+    set_value_redactor(Redactor([]))  # errors show raw values redacted: patterns now, names once the roster is read
     cfg = smk.config
     raw = [smk.input.roster, smk.input.facilitators, smk.input.flipchart, smk.input.transcripts, smk.input.coded_export]
     key, _source = load_key(cfg["pseudonymisation"], demo_allowed=demo_key_allowed(cfg["study"]["synthetic"], raw))

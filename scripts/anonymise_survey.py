@@ -316,6 +316,7 @@ def read_survey(path, config: Mapping) -> pd.DataFrame:
 
 
 def main(smk) -> None:
+    set_value_redactor(Redactor([]))  # errors show raw values redacted: patterns now, names once the roster is read
     config = smk.config
     instrument = load_instrument(smk.input.instrument)
     demo = demo_key_allowed(config["study"]["synthetic"], [smk.input.survey, smk.input.roster])

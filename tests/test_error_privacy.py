@@ -334,6 +334,24 @@ def test_hostile_raw_values_never_reach_the_log(case, rule, mutate, value, termi
     assert not any(p.is_file() for p in (tmp_path / "out").rglob("*") if p.name != "rule.log"), "no output is left"
 
 
+@pytest.mark.parametrize("rule", ["survey", "freetext"])
+def test_before_the_roster_is_read_values_are_redacted_by_pattern(rule, config, tmp_path, monkeypatch, capsys):
+    """Each anonymisation rule installs a pattern redactor first: a roster error shows its
+    (non-identifying) value on the terminal rather than withholding it."""
+    monkeypatch.setenv(config["pseudonymisation"]["key_env"], "a-test-key-for-error-privacy-only")
+    raw = tmp_path / "raw"
+    shutil.copytree(SYN, raw)
+    roster = raw / "roster.csv"
+    roster.write_bytes(b"\xff\xfe" + roster.read_text(encoding="utf-8").encode("utf-16-le"))
+    main = anonymise_survey.main if rule == "survey" else anonymise_freetext.main
+    with pytest.raises(SystemExit):
+        run_rule(_smk(rule, raw, tmp_path / "out", config), main)
+    logging.shutdown()
+    err = capsys.readouterr().err
+    assert "roster is UTF-16 text; found 'byte-order mark 0xFFFE' (a 22-character text of 3 words and digits)" in err, err
+    assert "found a 22-character text of 3 words and digits" in (tmp_path / "out" / "rule.log").read_text()
+
+
 # ------------------------------------------------------------------------------ static
 #: Every expression interpolated into the problem text of an InputError raised by a module the
 #: anonymisation rules import (or the survey-format registry they will import), reviewed: item
