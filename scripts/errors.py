@@ -69,11 +69,6 @@ def set_value_redactor(redactor: Any) -> None:
     _value_redactor = redactor if redactor is None or callable(redactor) else lambda text: redactor.redact(text).text
 
 
-def value_redactor() -> Callable[[str], str] | None:
-    """The installed redactor, or None."""
-    return _value_redactor
-
-
 # --------------------------------------------------------------------------- describing a value
 _EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
 _POSTCODE = re.compile(r"[A-Za-z]{1,2}\d[A-Za-z\d]?[\s-]*\d[A-Za-z]{2}")
