@@ -24,8 +24,8 @@ from pathlib import Path
 import pandas as pd
 
 from contracts import result, write_result
-from errors import InputError, one_of
-from outputs import write_csv, write_text
+from errors import InputError, one_of, set_value_redactor
+from outputs import atomic_dir, write_csv, write_text
 from provenance import hash_inputs
 from pseudonyms import demo_key_allowed, load_key, pseudonym
 from qda import normalise_newlines, read_coded_export, split_code_path
@@ -246,6 +246,7 @@ def anonymise_text(
 
 
 def main(smk) -> None:
+    set_value_redactor(Redactor([]))  # errors show raw values redacted: patterns now, names once the roster is read
     cfg = smk.config
     raw = [smk.input.roster, smk.input.facilitators, smk.input.flipchart, smk.input.transcripts, smk.input.coded_export]
     key, _source = load_key(cfg["pseudonymisation"], demo_allowed=demo_key_allowed(cfg["study"]["synthetic"], raw))
@@ -253,6 +254,7 @@ def main(smk) -> None:
     facilitators = read_facilitators(smk.input.facilitators)
     people = people_for(roster, facilitators, key)
     redactor = Redactor.from_config(people, cfg["redaction"])
+    set_value_redactor(lambda text: redactor.redact(text).text)  # errors show raw values redacted (late-bound: also the widened one)
     notes = read_notes(smk.input.flipchart, cfg["qualitative"]["flipchart"])
     transcripts = read_transcripts(smk.input.transcripts, cfg["qualitative"]["transcripts"]["glob"])
 
@@ -262,10 +264,9 @@ def main(smk) -> None:
         redactor = Redactor.from_config(people, cfg["redaction"])
 
     out = anonymise_text(notes, transcripts, smk.input.coded_export, redactor, cfg["qualitative"])
-    out_dir = Path(smk.output.transcripts)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for name, text in out["transcripts"].items():
-        write_text(out_dir / f"{name}.txt", text)
+    with atomic_dir(smk.output.transcripts) as out_dir:
+        for name, text in out["transcripts"].items():
+            write_text(out_dir / f"{name}.txt", text)
     write_result(out["notes"], smk.output.notes, result("notes"))
     write_result(out["segments"], smk.output.segments, result("segments"))
     write_result(out["codebook"], smk.output.export_codebook, result("export_codebook"))

@@ -22,12 +22,13 @@ import numpy as np
 import pandas as pd
 
 from contracts import result, write_result
-from errors import InputError, one_of
+from errors import InputError, one_of, set_value_redactor
 from groupings import NON_RESPONSE, map_level
 from instrument import Instrument, load_instrument
 from provenance import hash_inputs
 from pseudonyms import demo_key_allowed, load_key, normalise_identifier, pseudonyms
 from rawinput import normalise_header, read_csv_input
+from redact import Person, Redactor
 from roster import read_roster
 from stage import run_rule
 
@@ -315,11 +316,13 @@ def read_survey(path, config: Mapping) -> pd.DataFrame:
 
 
 def main(smk) -> None:
+    set_value_redactor(Redactor([]))  # errors show raw values redacted: patterns now, names once the roster is read
     config = smk.config
     instrument = load_instrument(smk.input.instrument)
     demo = demo_key_allowed(config["study"]["synthetic"], [smk.input.survey, smk.input.roster])
     key, source = load_key(config["pseudonymisation"], demo_allowed=demo)
     roster = read_roster(smk.input.roster, config)
+    set_value_redactor(Redactor.from_config([Person(n, "[Participant]", "participant") for n in roster["name"]], config["redaction"]))
     survey = read_survey(smk.input.survey, config)
     data, sample, log = anonymise_survey(survey, roster, instrument, config, key)
     log["key_source"] = source

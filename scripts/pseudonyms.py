@@ -4,6 +4,11 @@ Both anonymisation rules read the key the same way (:func:`load_key`): from an e
 variable, else from a key file outside the repository; the demo key of the synthetic study
 is honoured only for the shipped synthetic inputs. Respondent pseudonyms and participant
 numbers use different HMAC domains, so they cannot be linked through the outputs.
+
+A change of key must rerun the anonymisation (and everything after it), or the results would
+keep the old pseudonyms without a word. Snakemake reruns a rule when a param changes, and
+records params in its metadata, so the param is :func:`key_fingerprint`: a keyed HMAC of a
+fixed label, truncated, never the key nor a plain hash of it.
 """
 
 import hashlib
@@ -16,6 +21,8 @@ from errors import InputError
 
 REPO = Path(__file__).resolve().parent.parent
 MIN_KEY_LENGTH = 16
+#: The fingerprint param when no usable key is found (the rule then stops with its one error line).
+NO_KEY = "no key"
 
 
 # ----------------------------------------------------------------------------- the key
@@ -65,6 +72,29 @@ def load_key(spec: Mapping, *, demo_allowed: bool, root: Path = REPO, environ: M
             expected=f"at least {MIN_KEY_LENGTH} characters of random text",
         )
     return key.encode("utf-8"), source
+
+
+def key_fingerprint(
+    spec: Mapping,
+    *,
+    synthetic: bool,
+    input_paths: Sequence[str | os.PathLike],
+    root: Path = REPO,
+    environ: Mapping[str, str] = os.environ,
+) -> str:
+    """A fingerprint of the key a rule reading ``input_paths`` would use (read as :func:`load_key`
+    reads it), for a Snakemake param: 16 hex digits of HMAC-SHA256(key, "key fingerprint:...").
+
+    Keyed, so it reveals nothing of the key and cannot be checked against a guessed key any
+    more easily than a pseudonym already can; in its own HMAC domain, so it equals no
+    pseudonym. :data:`NO_KEY` when there is no usable key: computed while the Snakefile is
+    parsed, it must not fail there; the rule itself then stops with the one clear error.
+    """
+    try:
+        key, _source = load_key(spec, demo_allowed=demo_key_allowed(synthetic, input_paths, root), root=root, environ=environ)
+    except (InputError, OSError, UnicodeDecodeError):
+        return NO_KEY
+    return pseudonym(key, "ripls pseudonymisation key", domain="key fingerprint", length=16)
 
 
 def pseudonym(key: bytes, identifier: str, *, domain: str = "respondent", length: int = 12) -> str:

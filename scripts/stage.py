@@ -2,7 +2,11 @@
 
 Logs go to the rule's log file only, and hold counts, never values from the data. An
 :class:`errors.InputError` ends the job with its one line and a non-zero exit, and no
-output of the failed job is left behind.
+output of the failed job is left behind. The line is written twice, differently
+(:mod:`errors`): to the log file with the value found *described* (never quoted, so nothing
+read from a raw input reaches ``results/logs/``, nor ``.snakemake/log/`` when Snakemake copies
+failed logs there), and to stderr with a raw value *redacted* by the redactor the rule
+installed (``errors.set_value_redactor``), or withheld if it installed none.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from errors import InputError
+from errors import ERROR_PREFIX, InputError, raw_input_paths
 
 
 def setup_logging(logfile: str | os.PathLike | None) -> None:
@@ -46,11 +50,13 @@ def run_rule(smk: Any, main: Callable[[Any], None]) -> None:
     try:
         main(smk)
     except InputError as exc:
-        line = exc.line()
-        logging.getLogger("ripls").error(line)
+        raw = raw_input_paths(getattr(smk, "config", None))
+        # The record's own "ERROR ripls: " prefix stands in for the line's "ERROR ".
+        logging.getLogger("ripls").error(exc.log_line(raw).removeprefix(f"{ERROR_PREFIX} "))
         for out in smk.output:
-            _remove(Path(out))
-        print(line, file=sys.stderr, flush=True)
+            for path in as_list(out):  # a named output may be a list (a mock's, or a Snakemake input function's)
+                _remove(Path(path))
+        print(exc.terminal_line(raw), file=sys.stderr, flush=True)
         sys.exit(1)
 
 

@@ -443,7 +443,7 @@ def test_describe_a_table_with_and_without_documents(tmp_path):
     assert seen["segments"] == {"text": 6}
     assert seen["unplaceable"] == [
         {"row": 3, "reason": "segment refers to an unknown document"},
-        {"row": 6, "reason": "segment text not found in paragraphs 4..4 of document 'Focus group 3'"},
+        {"row": 6, "reason": "segment text not found in paragraphs 4..4 of its document"},
     ]
     assert "Zoë" not in str(seen) and "07700" not in str(seen) and WITHHELD not in str(seen)
 

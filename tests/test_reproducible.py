@@ -4,17 +4,23 @@
   results/, figures and report included (SOURCE_DATE_EPOCH set, as `make` sets it).
 * Without SOURCE_DATE_EPOCH, only the report's date-bearing files differ.
 * A run killed part-way (SIGKILL: no clean-up at all), then rerun, ends with the same files
-  as a clean run.
+  as a clean run, and no temporary file anywhere under results/.
+
+No assertion depends on timing (the suite runs on busy 2-core machines): the kill happens at a
+moment the test observes (the first anonymised table exists, so the report cannot), not after
+a delay; the only clock is a guard against a run that hangs.
 """
 
 import os
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
-from _support import PYTHON, fresh_copy, result_files, run_pipeline
+from _support import EPOCH, PYTHON, fresh_copy, result_files, run_pipeline
+from outputs import TMP_DIR
 
 pytestmark = pytest.mark.pipeline
 
@@ -52,9 +58,20 @@ def test_without_source_date_epoch_only_the_dated_report_files_differ(pipeline_r
     assert "report/provenance.json" in diff  # the date really is taken from the clock
 
 
+#: A guard against a hung run, not a timing assertion: a cold run takes ~10 s idle, ~90 s loaded.
+HANG_GUARD_SECONDS = 900
+
+
+def temporary_files(work: Path) -> list[str]:
+    """Every temporary file or folder of an atomic write, under results/ or Snakemake's folder."""
+    found = [p for p in (work / "results").rglob("*") if ".tmp" in p.name]
+    found += [p for p in (work / TMP_DIR).glob("*")] if (work / TMP_DIR).is_dir() else []
+    return sorted(str(p.relative_to(work)) for p in found)
+
+
 def test_a_killed_run_resumes_to_the_same_files(pipeline_run, tmp_path):
     work = fresh_copy(tmp_path / "repo")
-    env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000", "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg"}
+    env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg"}
     env.pop("RIPLS_PSEUDONYM_KEY", None)
     proc = subprocess.Popen(
         [PYTHON, "tools/pipeline.py", "--cores", "2"],
@@ -64,16 +81,21 @@ def test_a_killed_run_resumes_to_the_same_files(pipeline_run, tmp_path):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    # Kill while the anonymisation is writing its outputs: the first one exists, the rest are
+    # being written (the moment a temporary file used to be left in results/anonymised/).
     marker = work / "results" / "anonymised" / "questionnaire.csv"
-    deadline = time.monotonic() + 120
-    while not marker.exists() and time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.05)
-    assert proc.poll() is None, "the run finished before it could be killed"
+    guard = time.monotonic() + HANG_GUARD_SECONDS
+    while not marker.exists():
+        assert proc.poll() is None, "the run ended before writing its first output"
+        assert time.monotonic() < guard, "the run hangs"
+        time.sleep(0.02)
     os.killpg(proc.pid, signal.SIGKILL)  # the whole process group: wrapper, Snakemake and its jobs
     proc.wait()
-    assert not (work / "results" / "report" / "report.html").exists(), "killed part-way"
+    assert not (work / "results" / "report" / "report.html").exists(), "killed part-way (the report needs every table)"
+    assert [t for t in temporary_files(work) if t.startswith("results")] == [], "no temporary file is ever made in results/"
 
     resumed = run_pipeline(work)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert "lock was cleared" in resumed.stderr
+    assert temporary_files(work) == [], "nothing of the killed run survives, not even in .snakemake/ripls-tmp/"
     assert differing(result_files(pipeline_run), result_files(work)) == set()

@@ -822,7 +822,7 @@ def test_maxqda_offset_beyond_the_text(tmp_path, documents):
         raised(read_coded_export, path, documents=documents),
         path,
         where=(f"row {r + 1}", "column 'End'"),
-        problem="offset outside its text: paragraph number beyond document 'Focus group 2'",
+        problem="offset outside its text: paragraph number beyond the end of its document",
         found=f"'paragraphs {rows[r][column(rows, 'Beginning')]}..9999'",
         expected=f"paragraph numbers 1..{paragraphs}",
     )

@@ -8,12 +8,18 @@
   (``--rerun-incomplete``). Snakemake's directory lock carries no process id, so a run killed
   with SIGKILL would leave a lock that blocks every later run; this wrapper records the process
   id of the Snakemake process that holds the lock and, when that process is gone, clears the
-  stale lock first.
+  stale lock first. Then, when no run holds the lock, it removes the temporary files that
+  killed jobs left (``scripts/outputs.py`` keeps them in ``.snakemake/ripls-tmp/``, named with
+  the writer's process id), so nothing of a killed run survives.
+* The error lines are the stages' terminal lines (raw values redacted, ``scripts/errors.py``);
+  the copies of the rule logs that ``--show-failed-logs`` prints are passed through, not
+  repeated.
 
 Any arguments are passed to Snakemake (e.g. ``--cores 2``, ``--configfile other.yaml``).
 """
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,9 +27,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 from config_check import configfile_problem
 from errors import ERROR_PREFIX
+from outputs import stale_temporary_files
 
 ROOT = Path(__file__).resolve().parent.parent
 PID_FILE = ROOT / ".snakemake" / "ripls-pipeline.pid"
+#: How a stage's log file records its error (scripts/stage.py): shown by --show-failed-logs.
+LOG_RECORD = f"{ERROR_PREFIX} ripls: "
 
 
 def snakemake_command(args: list[str]) -> list[str]:
@@ -69,6 +78,20 @@ def clear_stale_lock(args: list[str]) -> bool:
     return True
 
 
+def clear_stale_temporary_files(root: Path = ROOT) -> int:
+    """Remove the temporary files of dead writers, if no run holds Snakemake's lock. How many."""
+    locks = root / ".snakemake" / "locks"
+    if locks.is_dir() and any(locks.iterdir()):
+        return 0
+    stale = stale_temporary_files(root, _alive)
+    for p in stale:
+        if p.is_dir():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
+    return len(stale)
+
+
 def run(args: list[str]) -> int:
     problem = configfile_problem(args, root=ROOT)  # Snakemake reads --configfile files before the Snakefile
     if problem:
@@ -76,6 +99,7 @@ def run(args: list[str]) -> int:
         return 1
     if clear_stale_lock(args):
         sys.stderr.write("A previous run was killed; its lock was cleared and its incomplete outputs will be rebuilt.\n")
+    clear_stale_temporary_files()
     PID_FILE.parent.mkdir(parents=True, exist_ok=True)
     proc = subprocess.Popen(
         snakemake_command(args),
@@ -91,7 +115,7 @@ def run(args: list[str]) -> int:
     assert proc.stdout is not None
     try:
         for line in proc.stdout:
-            if line.startswith(f"{ERROR_PREFIX} "):
+            if line.startswith(f"{ERROR_PREFIX} ") and not line.startswith(LOG_RECORD):
                 if line.rstrip() not in errors:
                     errors.append(line.rstrip())
                 continue  # repeated at the end, once

@@ -288,7 +288,7 @@ class DocumentIndex:
                 row=row,
                 column=column,
                 found=name,
-                expected=one_of(sorted(self.texts)),
+                expected=one_of(sorted(self.texts), raw=True),
             )
         return self.by_key[key]
 

@@ -91,20 +91,22 @@ def open_zip(p: Path, what: str, expected: str) -> zipfile.ZipFile:
     return zf
 
 
-def check_member(zf: zipfile.ZipFile, p: Path, info: zipfile.ZipInfo, limit: int | None = None) -> None:
-    """Refuse a member whose declared size or compression ratio is beyond the limits, before inflating it."""
+def check_member(zf: zipfile.ZipFile, p: Path, info: zipfile.ZipInfo, limit: int | None = None, label: str = "") -> None:
+    """Refuse a member whose declared size or compression ratio is beyond the limits, before inflating it.
+    ``label`` names the member in errors (its name may carry a document name)."""
     limit = limit or MAX_MEMBER_BYTES
+    name = label or "a zip member"
     if info.file_size > limit:
         raise InputError(
             p,
-            f"{info.filename} is too large to read",
+            f"{name} is too large to read",
             found=f"{info.file_size} bytes when extracted",
             expected=f"at most {limit} bytes (raise qda._container.MAX_MEMBER_BYTES for a genuinely larger project)",
         )
     if info.file_size > RATIO_FLOOR_BYTES and info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
         raise InputError(
             p,
-            f"{info.filename} is compressed suspiciously well (a zip bomb?)",
+            f"{name} is compressed suspiciously well (a zip bomb?)",
             found=f"{info.compress_size} bytes inflating to {info.file_size} (ratio {info.file_size // max(info.compress_size, 1)})",
             expected=f"a compression ratio of at most {MAX_COMPRESSION_RATIO}",
         )
@@ -119,9 +121,9 @@ def read_member(zf: zipfile.ZipFile, p: Path, member: str, label: str = "", limi
     """The bytes of ``member``, checked by :func:`check_member` and read in chunks with a cap.
     ``label`` names the member in errors (a member name may carry a document name)."""
     limit = limit or MAX_MEMBER_BYTES
-    name = label or member
+    name = label or "a zip member"
     info = zf.getinfo(member)
-    check_member(zf, p, info, limit)
+    check_member(zf, p, info, limit, name)
     chunks, total = [], 0
     try:
         with zf.open(info) as fh:

@@ -285,7 +285,7 @@ def place(path, records: list[Record], documents: Mapping[str, str], how: Placem
 def _span(path, index: DocumentIndex, doc: str, rec: Record, how: Placement, used, placed) -> tuple[int, int]:
     text = index.texts[doc]
     needle = normalise_newlines(rec.text)
-    lo, hi, where = 0, len(text), f"in document {doc!r}"
+    lo, hi, where = 0, len(text), "in its document"
     if how.paragraphs and rec.first is not None and rec.last is not None:
         first, last = rec.first, rec.last
         starts = index.starts(doc)
@@ -301,7 +301,7 @@ def _span(path, index: DocumentIndex, doc: str, rec: Record, how: Placement, use
         if first < 1 or last > len(starts):
             raise InputError(
                 path,
-                f"offset outside its text: paragraph number beyond document {doc!r}",
+                "offset outside its text: paragraph number beyond the end of its document",
                 row=rec.row,
                 column=how.begin_column if first < 1 or first > len(starts) else how.end_column,
                 found=f"paragraphs {first}..{last}",
@@ -309,7 +309,7 @@ def _span(path, index: DocumentIndex, doc: str, rec: Record, how: Placement, use
             )
         lo = starts[first - 1]
         hi = starts[last] - 1 if last < len(starts) else len(text)
-        where = f"in paragraphs {first}..{last} of document {doc!r}"
+        where = f"in paragraphs {first}..{last} of its document"
         if not needle.strip():
             return (lo, hi)  # no text exported: the coding covers the paragraphs
     key = (rec.key, doc, needle) if rec.key else None

@@ -223,7 +223,7 @@ def _text(p: Path, zf, sources_dir: dict[str, str], el: Element, where: str) -> 
         fname = PurePosixPath(re.sub(r"^[a-z]+://", "", ref, flags=re.IGNORECASE).replace("\\", "/")).name
         member = sources_dir.get(fname) or sources_dir.get(fname.lower())
         if member is not None:
-            data = _container.read_member(zf, p, member)
+            data = _container.read_member(zf, p, member, label=f"the plain text of {where}")
             if data.startswith(b"\xef\xbb\xbf"):
                 data = data[3:]
             try:

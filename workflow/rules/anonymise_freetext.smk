@@ -29,5 +29,8 @@ rule anonymise_freetext:
             "redaction",
         ),
         keep_key=config["redaction"]["keep_key"],
+        key_fingerprint=key_fingerprint(
+            "roster", "facilitators", "flipchart", "transcripts", "coded_export"
+        ),
     script:
         "../../scripts/anonymise_freetext.py"

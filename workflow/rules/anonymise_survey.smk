@@ -25,5 +25,6 @@ rule anonymise_survey:
             "demographics",
             "k_anonymity",
         ),
+        key_fingerprint=key_fingerprint("survey", "roster"),
     script:
         "../../scripts/anonymise_survey.py"

@@ -8,6 +8,19 @@ def fingerprint(*keys):
     return config_fingerprint(config, keys)
 
 
+def key_fingerprint(*input_keys):
+    """A param that reruns the rule when the pseudonymisation key it would use changes. It is
+    a keyed fingerprint, never the key (scripts/pseudonyms.py). ``input_keys`` are the rule's
+    raw inputs, which decide whether the demo key is honoured."""
+    from pseudonyms import key_fingerprint as fingerprint_of_key
+
+    return fingerprint_of_key(
+        config["pseudonymisation"],
+        synthetic=config["study"]["synthetic"],
+        input_paths=[config["inputs"][k] for k in input_keys],
+    )
+
+
 def code(script):
     """The modules a rule's script imports (directly or not), as inputs: Snakemake tracks
     changes to the script itself, not to what it imports (scripts/module_deps.py)."""
