@@ -388,11 +388,13 @@ def check_coverage(exports: Sequence[Export], sources: Sources, transcripts_fold
     """Every transcript file is a document of some export (else it would silently count as
     uncoded). Notes may be uncoded: a note no theme fits is a finding of Table 4."""
     named = set().union(*(e.named for e in exports)) if exports else set()
+    pdf = sum(e.data.skipped.get("pdf", {}).get("codings", 0) for e in exports)
     for i, nid in enumerate(sources.transcripts, start=1):
         if nid not in named:
             raise InputError(
                 transcript_place(transcripts_folder, i, sources.transcript_count),
-                "the transcript is not a document of the coded export",
+                "the transcript is not a document of the coded export"
+                + (f" (the export has {pdf} codings on PDF sources, which it cannot read: {PDF_HINT})" if pdf else ""),
                 expected="a document of the same name (ignoring case, punctuation and extension) in the coded export, "
                 "or no such file in the transcripts folder",
             )

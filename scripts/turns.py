@@ -34,7 +34,7 @@ class Turn:
 def turns(text: str) -> list[Turn]:
     """The speaker turns of a redacted transcript, in text order."""
     found = [(m.start(), tuple(dict.fromkeys(PARTICIPANT.findall(m.group("speaker"))))) for m in TURN.finditer(text)]
-    ends = [s for s, _ in found[1:]] + [len(text)]
+    ends = [s for s, _ in found[1:]] + [len(text)] * bool(found)
     return [Turn(s, e, p) for (s, p), e in zip(found, ends, strict=True)]
 
 
