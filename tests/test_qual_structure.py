@@ -573,3 +573,98 @@ def test_hostile_qdpx_and_file_names_reach_no_result(default_stages, tmp_path, m
     }
     fg = fg.rename(columns=renamed)[list(fg0.columns)]
     assert sorted(fg.values.tolist()) == sorted(fg0.values.tolist())
+
+
+# ============================================================================= config
+def config_with(**changes) -> dict:
+    import copy
+
+    config = copy.deepcopy(CONFIG)
+    for dotted, value in changes.items():
+        *parents, last = dotted.split("__")
+        node = config
+        for part in parents:
+            node = node[part]
+        if value is None:
+            node.pop(last)
+        else:
+            node[last] = value
+    return config
+
+
+@pytest.mark.parametrize(
+    ("changes", "where", "found", "expected"),
+    [
+        (
+            {"inputs__coded_export": [{"path": "data/synthetic/taguette_highlights.csv", "coder": "KT"}]},
+            "key inputs.coded_export[0].coder",
+            "'KT'",
+            "(Coder [A-Z]{1,2}|Agreed|Consensus)",
+        ),
+        (
+            {
+                "inputs__coded_export": [
+                    {"path": "data/synthetic/taguette_highlights.csv", "coder": "Coder A"},
+                    {"path": "data/synthetic/coded_project.qdpx", "coder": "Coder A"},
+                ]
+            },
+            "key inputs.coded_export[1].coder",
+            "'Coder A'",
+            "one label per export",
+        ),
+        (
+            {
+                "inputs__coded_export": [{"path": "data/synthetic/taguette_highlights.csv", "coder": "Coder A"}],
+                "qualitative__consensus": "Agreed",
+            },
+            "key qualitative.consensus",
+            "'Agreed'",
+            "one of: 'Coder A'",
+        ),
+        ({"qualitative__consensus": "Sarah"}, "key qualitative.consensus", "'Sarah'", "(Coder [A-Z]{1,2}|Agreed|Consensus)"),
+        ({"qualitative__speaker_grouping": "gender"}, "key qualitative.speaker_grouping", "'gender'", "one of: 'org_type', 'sector'"),
+        ({"inputs__flipchart": None, "inputs__transcripts": None}, "key inputs", None, "inputs.flipchart, inputs.transcripts or both"),
+        ({"redaction__nicknames": "yes"}, "key redaction.nicknames", "'yes'", "a value of type boolean"),
+    ],
+    ids=[
+        "coder label a person's initials",
+        "coder label twice",
+        "consensus not a label",
+        "consensus a name",
+        "grouping not looked up",
+        "nothing to code",
+        "nicknames not a bool",
+    ],
+)
+def test_config_mistakes_of_the_qualitative_arm(changes, where, found, expected):
+    import config_check
+
+    line = raised(config_check.check_config, config_with(**changes), root=ROOT).line()
+    assert line.startswith("ERROR config.yaml") and where in line.split(": ", 1)[0], line
+    if found is not None:
+        assert f"; found {found}" in line, line
+    assert expected in line, line
+
+
+def test_the_optional_and_per_coder_forms_pass_the_config_check():
+    import config_check
+
+    config_check.check_config(config_with(inputs__roster=None, inputs__facilitators=None, inputs__flipchart=None), root=ROOT)
+    exports = [
+        {"path": "data/synthetic/taguette_highlights.csv", "coder": "Coder A"},
+        {"path": "data/synthetic/coded_project.qdpx", "coder": "Agreed"},
+    ]
+    config_check.check_config(
+        config_with(inputs__coded_export=exports, qualitative__consensus="Agreed", redaction__nicknames=False), root=ROOT
+    )
+
+
+def test_redaction_nicknames_is_wired_from_the_config(base):
+    roster = base[0]
+    name = next(n for n in roster["name"] if n.startswith("Andrew "))  # Andy and Drew are Andrew's nicknames
+    people = people_for(roster, [], KEY)
+    on = Redactor.from_config(people, CONFIG["redaction"])
+    off = Redactor.from_config(people, CONFIG["redaction"] | {"nicknames": False})
+    assert CONFIG["redaction"]["nicknames"] is True
+    assert on.redact("Ask Andy.").text != "Ask Andy." and off.redact("Ask Andy.").text == "Ask Andy."
+    assert on.redact(f"Ask {name}.").text == off.redact(f"Ask {name}.").text
