@@ -267,7 +267,6 @@ class Sources:
     aliases: dict[str, str]  # raw name (note id, transcript file name) -> neutral id
     key_rows: list[dict]  # kind, neutral, original: for restricted/ only
     group: dict[str, str] = field(default_factory=dict)  # neutral id -> sheet id or "focus_group"
-    transcript_count: int = 0
 
     @property
     def documents(self) -> dict[str, str]:
@@ -303,7 +302,6 @@ def neutral_sources(notes: pd.DataFrame, transcripts: Mapping[str, tuple[str, st
         aliases=aliases,
         key_rows=key_rows,
         group=group,
-        transcript_count=len(transcripts),
     )
 
 
@@ -392,7 +390,7 @@ def check_coverage(exports: Sequence[Export], sources: Sources, transcripts_fold
     for i, nid in enumerate(sources.transcripts, start=1):
         if nid not in named:
             raise InputError(
-                transcript_place(transcripts_folder, i, sources.transcript_count),
+                transcript_place(transcripts_folder, i, len(sources.transcripts)),
                 "the transcript is not a document of the coded export"
                 + (f" (the export has {pdf} codings on PDF sources, which it cannot read: {PDF_HINT})" if pdf else ""),
                 expected="a document of the same name (ignoring case, punctuation and extension) in the coded export, "

@@ -1,4 +1,4 @@
-"""Theme tables from the anonymised coded segments: Table 4, the focus-group matrix, quotes.
+"""Theme tables from the anonymised coded segments: Table 4, the focus-group matrix, themes by people, quotes.
 
 Code paths are ``category > theme > sub-theme``. The config names the categories of the
 flip-chart sheets (Table 4) and of the focus groups. Counting rules:
