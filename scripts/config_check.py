@@ -419,6 +419,52 @@ def check_grouping(gid: str, spec: Mapping, *, file: str) -> None:
             )
 
 
+def check_qualitative(config: Mapping, *, file: str) -> None:
+    """The qualitative arm's cross-key rules: something to code (notes or transcripts), one
+    label per coder's export, a consensus among those labels, and a speaker grouping that
+    ``organisation_lookup`` gives (the schema has checked each value's form)."""
+    inputs, qual = config["inputs"], config["qualitative"]
+    if not inputs.get("flipchart") and not inputs.get("transcripts"):
+        raise InputError(
+            file,
+            "the coded export needs documents to point into, but neither flip-chart notes nor transcripts are given",
+            key="inputs",
+            found=f"keys {sorted(inputs)}",
+            expected="inputs.flipchart, inputs.transcripts or both",
+        )
+    exports = inputs["coded_export"]
+    if isinstance(exports, list):
+        labels = [e["coder"] for e in exports]
+        for i, label in enumerate(labels):
+            if label in labels[:i]:
+                raise InputError(
+                    file,
+                    "two coded exports have the same coder label",
+                    key=f"inputs.coded_export[{i}].coder",
+                    found=label,
+                    expected="one label per export (one export per coder)",
+                )
+        if qual.get("consensus") and qual["consensus"] not in labels:
+            raise InputError(
+                file,
+                "qualitative.consensus is not the label of any coded export",
+                key="qualitative.consensus",
+                found=qual["consensus"],
+                expected=one_of(labels),
+            )
+    grouping = qual.get("speaker_grouping")
+    if grouping:
+        demo = config.get("demographics") or {}
+        if grouping not in demo or "lookup" not in (demo[grouping].get("source"), demo[grouping].get("fallback")):
+            raise InputError(
+                file,
+                "qualitative.speaker_grouping must be a grouping under demographics that organisation_lookup gives",
+                key="qualitative.speaker_grouping",
+                found=grouping,
+                expected=one_of(g for g, spec in demo.items() if "lookup" in (spec.get("source"), spec.get("fallback"))),
+            )
+
+
 def check_config(config: Mapping, *, file: str = "config.yaml", root: Path | None = None) -> None:
     """Raise InputError (one line) for the first problem found in ``config``."""
     from study import parts
@@ -430,6 +476,8 @@ def check_config(config: Mapping, *, file: str = "config.yaml", root: Path | Non
     check_patterns(config, file=file)
     if p["questionnaire"]:
         check_questionnaire(config, file=file, root=root)
+    if config["inputs"].get("coded_export"):
+        check_qualitative(config, file=file)
     if p["qualitative"]:
         check_separator(config, file=file)
 
@@ -440,7 +488,7 @@ def check_inputs(config: Mapping, *, file: str, root: Path) -> None:
     synthetic_dir = (root / "data" / "synthetic").resolve()
     for key, path in config["inputs"].items():
         for p in path if isinstance(path, list) else [path]:
-            p = p["path"] if isinstance(p, Mapping) and "path" in p else p
+            p = p["path"] if isinstance(p, Mapping) else p  # coded_export: [{path, coder}, ...]
             if not (root / p).exists():
                 raise InputError(
                     file,

@@ -181,7 +181,7 @@ RESULTS_LIST: tuple[Result, ...] = (
         "anonymised/flipchart_notes.csv",
         "anonymise_freetext",
         "The flip-chart notes, redacted.",
-        Col("note_id", "str", "the note's id"),
+        Col("note_id", "str", "neutral id `note 001`, ... in the order of the notes file (the raw id stays in `restricted/`)"),
         Col("sheet", "str", "the sheet id (`qualitative.flipchart.sheets`), e.g. `expectation`, `obstacle`"),
         Col("text", "str", "the note, redacted"),
     ),
@@ -189,19 +189,26 @@ RESULTS_LIST: tuple[Result, ...] = (
         "transcripts",
         "anonymised/transcripts",
         "anonymise_freetext",
-        "Redacted focus-group transcripts, one `<document>.txt` each (LF line endings). Speakers are "
-        "`[Participant NN]` (NN: rank of a keyed HMAC, the same in every file) or `[Facilitator]`.",
+        "Redacted focus-group transcripts, one `Focus group N.txt` each (LF line endings; N: the file's place in name "
+        "order, the file name stays in `restricted/`). Speakers are `[Participant NN]` (NN: rank of a keyed HMAC, the same "
+        "in every file), `[Facilitator]`, `[Person]` or `[Unlisted speaker]`.",
         directory=True,
     ),
     _t(
         "segments",
         "anonymised/coded_segments.csv",
         "anonymise_freetext",
-        "The coded export, whatever its shape, as one tidy table.",
-        Col("segment_id", "str", "`S0001`, ... in (source, start, end, code_path) order"),
-        Col("source", "str", "the document: a note id or a focus group"),
+        "The coded export(s), whatever their shape, as one tidy table: every coder's segments.",
+        Col("segment_id", "str", "`S0001`, ... in (source, start, end, code_path, coder) order"),
+        Col("source", "str", "the document: a note (`note 001`, ...) or a focus group (`Focus group 1`, ...)"),
         Col("group", "str", "`expectation`, `obstacle` (a note's sheet) or `focus_group`"),
-        Col("code_path", "str", "code levels joined by ` > `"),
+        Col(
+            "coder",
+            "str",
+            "neutral label: `Coder A`, ... as the export lists its users, or the label `inputs.coded_export` gives an export; "
+            "blank when the export does not record who coded",
+        ),
+        Col("code_path", "str", "code levels joined by ` > `, each level redacted (configured categories kept)"),
         Col("category", "str", "level 1 of the code path"),
         Col("theme", "str", "level 2"),
         Col("sub_theme", "str", "level 3 and below, blank if none"),
@@ -213,9 +220,9 @@ RESULTS_LIST: tuple[Result, ...] = (
         "export_codebook",
         "anonymised/codebook.csv",
         "anonymise_freetext",
-        "The export's codebook.",
-        Col("code_path", "str", "code levels joined by ` > `"),
-        Col("name", "str", "the code's own name (last level)"),
+        "The export's codebook (the union of the exports' codebooks), code names redacted.",
+        Col("code_path", "str", "code levels joined by ` > `, each redacted; siblings made equal by redaction get ` (2)`, ..."),
+        Col("name", "str", "the code's own name (last level), redacted"),
         Col("level", "int", "depth, 1 = category"),
         Col("parent", "str", "the parent's code path, blank at level 1"),
         Col("description", "str", "the code's description, redacted"),
@@ -225,7 +232,7 @@ RESULTS_LIST: tuple[Result, ...] = (
         "anonymised/redaction_log.csv",
         "anonymise_freetext",
         "Replacements made in the free text, as counts.",
-        Col("file", "str", "the redacted output file"),
+        Col("file", "str", "the redacted output file (`codebook.csv`: code names and descriptions)"),
         Col(
             "category",
             "str",
@@ -233,11 +240,48 @@ RESULTS_LIST: tuple[Result, ...] = (
         ),
         Col("count", "int", "replacements"),
     ),
+    _t(
+        "speaker_groups",
+        "anonymised/speaker_groups.csv",
+        "anonymise_freetext",
+        "Each participant who speaks in a transcript and the level of their professional group "
+        "(`qualitative.speaker_grouping`, from the roster's organisation through `organisation_lookup`). "
+        "Only what the theme tables by people need: no name, organisation or role.",
+        Col("speaker", "str", "`[Participant NN]`, as in the transcripts"),
+        Col("level", "str", "level id of the speaker grouping, blank when none is configured or the organisation is not in the lookup"),
+    ),
+    _j(
+        "qualitative_log",
+        "anonymised/qualitative_log.json",
+        "anonymise_freetext",
+        "What the qualitative arm read, and what it could not read, as counts (never names or text).",
+        (
+            "exports",
+            "per coded export (`position` in `inputs.coded_export`): `coder` label given, `format`, `coders`, "
+            "`segments`, `duplicates_dropped`, `skipped` (non-text codings per source kind)",
+        ),
+        ("segments", "segments in coded_segments.csv"),
+        ("segments_by_coder", "segments per coder label (`(not recorded)` for a blank coder)"),
+        (
+            "consensus",
+            "the coding the theme tables count: `consensus` (label or null), `documents_by_consensus`, "
+            "`documents_by_only_coder`, `segments_counted`",
+        ),
+        ("skipped", "codings not on text, per source kind (`pdf`, `audio`, ...): `sources`, `codings`"),
+        ("duplicates_dropped", "exact duplicate codings dropped (same document, offsets, code and coder)"),
+        ("documents_differing_from_raw", "export documents whose text differs from the raw file"),
+        ("hints", "what to do about codings that could not be read (e.g. codes only on PDFs)"),
+        ("inputs_absent", "optional inputs the study does not have (`roster`, `facilitators`, `flipchart`, `transcripts`)"),
+        ("documents", "`notes` and `transcripts` read"),
+        ("unlisted_speakers", "speakers at the start of a turn who are on no list (now `[Unlisted speaker]`)"),
+        ("speakers", "`participants` who speak, and how many of them have no level of the speaker grouping"),
+    ),
     _j(
         "hashes_freetext",
         "anonymised/raw_input_hashes_freetext.json",
         "anonymise_freetext",
-        "SHA-256 of each raw input of the qualitative arm (file path -> hash), for the report's provenance.",
+        "SHA-256 of each raw input of the qualitative arm (file path -> hash; a transcript as "
+        "`<inputs.transcripts>/<neutral id>`, never by its file name), for the report's provenance.",
     ),
     # ------------------------------------------------------------------ scores
     _t(
@@ -479,10 +523,38 @@ RESULTS_LIST: tuple[Result, ...] = (
         Col("n_participants", "int", "distinct participant pseudonyms who speak in the transcript"),
     ),
     _t(
+        "focus_group_speakers",
+        "tables/focus_group_speakers.csv",
+        "themes",
+        "Participants who raised each focus-group theme and sub-theme, in each group (a segment is raised by the "
+        "speakers of the turns it overlaps). Counts from 1 to k - 1 (`k_anonymity.k`) are blank, as are cells that would "
+        "give one away; `suppressed` names them.",
+        Col("theme", "str", "theme (rows in the order of focus_group_themes.csv)"),
+        Col("sub_theme", "str", "sub-theme, blank on a theme row (people who raised any of its sub-themes)"),
+        Cols("<focus group>", "int", "one column per focus group: distinct participants, blank if suppressed"),
+        Col("total", "int", "distinct participants in all groups, blank if suppressed", blank=True),
+        Col("n_groups", "int", "groups in which at least one participant raised it"),
+        Col("suppressed", "str", "the columns of this row left blank, `; `-separated"),
+    ),
+    _t(
+        "theme_speakers_by_grouping",
+        "tables/theme_speakers_by_grouping.csv",
+        "themes",
+        "Participants who raised each focus-group theme and sub-theme, by their level of `qualitative.speaker_grouping` "
+        "(e.g. MHS / CJS): the joint display of statistics by themes. The first row, `(all speakers)`, counts every "
+        "participant who speaks. Small counts suppressed as in focus_group_speakers.csv.",
+        Col("theme", "str", "theme; `(all speakers)` for the row of denominators"),
+        Col("sub_theme", "str", "sub-theme, blank on a theme row"),
+        Cols("<level>", "int", "one column per level of the speaker grouping (config order): distinct participants, blank if suppressed"),
+        Col("no_level", "int", "participants without a level (organisation not in the lookup), blank if suppressed", blank=True),
+        Col("total", "int", "distinct participants, blank if suppressed", blank=True),
+        Col("suppressed", "str", "the columns of this row left blank, `; `-separated"),
+    ),
+    _t(
         "quotes",
         "tables/theme_quotes.csv",
         "themes",
-        "Exemplar quotes per sub-theme, chosen by a stated rule (`qualitative.quotes`).",
+        "Exemplar quotes per sub-theme, chosen by a stated rule (`qualitative.quotes`) from the consensus coding.",
         Col("category", "str", "code level 1"),
         Col("theme", "str", "code level 2"),
         Col("sub_theme", "str", "code level 3"),
@@ -495,7 +567,7 @@ RESULTS_LIST: tuple[Result, ...] = (
         "codebook",
         "tables/codebook.csv",
         "themes",
-        "Every code with its place in the hierarchy and its number of segments.",
+        "Every code with its place in the hierarchy and its number of segments (of the consensus coding).",
         Col("code_path", "str", "code levels joined by ` > `"),
         Col("level", "int", "depth"),
         Col("category", "str", "level 1"),

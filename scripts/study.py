@@ -41,3 +41,27 @@ def rules(config: Mapping) -> list[str]:
     p = parts(config)
     out = [r for part, names in PART_RULES.items() if p[part] for r in names]
     return [*out, *ALWAYS]
+
+
+def coded_exports(config: Mapping) -> list[tuple[str, str | None]]:
+    """``inputs.coded_export`` as ``[(path, coder label or None)]``: one path (the reader labels
+    the coders a file holds), or one ``{path, coder}`` per coder's export."""
+    spec = (config.get("inputs") or {}).get("coded_export")
+    if not spec:
+        return []
+    if isinstance(spec, str):
+        return [(spec, None)]
+    return [(e["path"], e["coder"]) if isinstance(e, Mapping) else (e, None) for e in spec]
+
+
+def input_paths(config: Mapping, keys: tuple[str, ...] | list[str]) -> list[str]:
+    """The files and folders behind ``inputs.<key>`` for each key that is given (a coded
+    export's entries flattened to their paths)."""
+    out: list[str] = []
+    for key in keys:
+        if key == "coded_export":
+            out += [p for p, _ in coded_exports(config)]
+            continue
+        value = (config.get("inputs") or {}).get(key)
+        out += [] if not value else [value] if isinstance(value, str) else list(value)
+    return out

@@ -3,7 +3,10 @@
 * Only the anonymisation rules read raw files (from Snakemake's own record of the run, and
   from the rule files).
 * No identifying string from the synthetic raw files reaches any file under results/: not the
-  tables, not the logs, not the SVG figures, not the HTML report, not the PDF's text.
+  tables, not the logs, not the SVG figures, not the HTML report, not the PDF's text, not the
+  PNGs' text chunks, not a file's name. Every file is read (a file the scan cannot read fails it).
+* Structural fields are free text too (issue 12): a run whose inputs hide roster names in a
+  MAXQDA code name, a transcript's file name and a note id leaks none of them.
 * The scan fails when the anonymisation is bypassed (a run with redaction switched off).
 * The pseudonymisation key never appears in an output or a log.
 
@@ -16,6 +19,7 @@ import io
 import re
 import subprocess
 import unicodedata
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -26,7 +30,6 @@ from _support import fresh_copy, pdf_text, run_pipeline
 pytestmark = pytest.mark.pipeline
 
 RAW_KEYS = ("roster", "survey", "facilitators", "flipchart", "transcripts", "coded_export")
-TEXT_SUFFIXES = {".csv", ".json", ".txt", ".md", ".log", ".svg", ".html", ".typ", ".qmd", ".yaml", ".css"}
 TITLES = {"dr", "prof", "mr", "mrs", "ms", "miss", "mx"}
 
 
@@ -86,7 +89,8 @@ def patterns(ids: dict[str, set[str]]) -> list[tuple[str, re.Pattern]]:
             rx = r"(?<!\d)(?:" + "|".join(alts) + r")(?!\d)"
         else:
             words = sorted({fold(v) for v in values}, key=len, reverse=True)
-            rx = r"(?<![\w])(?:" + "|".join(map(re.escape, words)) + r")(?![\w])"
+            # Whole words, "_" a separator ("focus_group_zoe_castellano.txt", "E05_Oliver")
+            rx = r"(?<![^\W_])(?:" + "|".join(map(re.escape, words)) + r")(?![^\W_])"
         out.append((cat, re.compile(rx, re.IGNORECASE)))
     return out
 
@@ -94,26 +98,33 @@ def patterns(ids: dict[str, set[str]]) -> list[tuple[str, re.Pattern]]:
 DATA_URI = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=]+")
 
 
-def file_text(path: Path) -> str | None:
+def file_text(path: Path) -> str:
+    """The text of any file: a PDF's text, a PNG's text chunks, every member of a zip, and
+    any other file as UTF-8 text (a file that is none of these fails the scan)."""
     if path.suffix == ".pdf":
         return "\n".join(pdf_text(path))
+    if path.suffix == ".png":  # metadata chunks (tEXt, iTXt, zTXt); the pixels hold no text
+        from PIL import Image
+
+        with Image.open(path) as im:
+            return "\n".join(f"{k}: {v}" for k, v in im.text.items())
     if path.suffix == ".zip":  # Snakemake's provenance report: every member as text
         import zipfile
 
         with zipfile.ZipFile(path) as zf:
             return "\n".join(zf.read(n).decode("utf-8", errors="replace") for n in zf.namelist())
-    if path.suffix in TEXT_SUFFIXES:
-        return path.read_text(encoding="utf-8", errors="replace")
-    return None
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        pytest.fail(f"the privacy scan cannot read {path}: add a reader for its kind")
 
 
 def leaks(results: Path, pats, files: list[Path] | None = None) -> list[tuple[str, str, str]]:
-    """(file, category, matched text) for every identifier found under ``results``."""
+    """(file, category, matched text) for every identifier found under ``results``, in a
+    file's text or in its path (a file named after someone leaks the name)."""
     found = []
     for path in files or sorted(p for p in results.rglob("*") if p.is_file()):
-        text = file_text(path)
-        if text is None:
-            continue
+        text = str(path.relative_to(results)) + "\n" + file_text(path)
         text = DATA_URI.sub(" ", text)  # embedded images are not text
         folded = fold(text)
         for cat, rx in pats:
@@ -122,10 +133,60 @@ def leaks(results: Path, pats, files: list[Path] | None = None) -> list[tuple[st
     return found
 
 
+def raw_paths(config: dict) -> list[Path]:
+    """The configured raw inputs (absent ones left out; one path per coder's export)."""
+    out = []
+    for k in RAW_KEYS:
+        value = config["inputs"].get(k)
+        for v in value if isinstance(value, list) else [value] if value else []:
+            out.append(Path(v["path"] if isinstance(v, dict) else v))
+    return out
+
+
+def hostile_inputs(work: Path) -> dict[str, str]:
+    """Hide roster names in the structural fields of the default inputs of ``work`` (issue 12):
+    a full name inside a code name (the MAXQDA ``Code`` cell of every segment of one
+    sub-theme), a transcript file named after a participant (and the export's document name
+    for it, as a QDA tool names a document after its file), and a name inside a note id (in
+    the notes and the export). Returns what was hidden where."""
+    config = yaml.safe_load((work / "config.yaml").read_text())
+    inputs = config["inputs"]
+    assert inputs["coded_export"].endswith("maxqda.csv"), "the default run reads the MAXQDA export"
+    names = [r["Full name"] for r in read_csv_rows(work / inputs["roster"])]
+    in_code, in_file, in_note = names[0], names[2], names[1]
+    first, last = in_file.split()[0], in_file.split()[-1]
+    stem = f"focus_group_{first}_{last}"
+    note = f"E05 {in_note}"
+    folder = work / inputs["transcripts"]
+    (folder / "focus_group_3.txt").rename(folder / f"{stem}.txt")
+    notes_path = work / inputs["flipchart"]
+    notes_path.write_text(notes_path.read_text(encoding="utf-8").replace("\nE05,", f"\n{note},", 1), encoding="utf-8")
+    export = work / inputs["coded_export"]
+    rows = list(csv.reader(io.StringIO(export.read_text(encoding="utf-8"))))
+    head = rows[0]
+    doc, code = head.index("Document name"), head.index("Code")
+    changed = Counter()
+    for row in rows[1:]:
+        if row[doc] == "Focus group 3":
+            row[doc] = stem
+            changed["file"] += 1
+        elif row[doc] == "E05":
+            row[doc] = note
+            changed["note"] += 1
+        if row[code].endswith(" > Budgetary pressure"):
+            row[code] += f" raised by {in_code}"
+            changed["code"] += 1
+    assert changed["file"] and changed["note"] and changed["code"], changed
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    export.write_text(out.getvalue(), encoding="utf-8")
+    return {"code": in_code, "file": f"{stem}.txt", "note": note}
+
+
 # ------------------------------------------------------------------------------ tests
 def test_only_anonymisation_rules_read_raw_files(pipeline_run):
     config = yaml.safe_load((pipeline_run / "config.yaml").read_text())
-    raw = [Path(config["inputs"][k]) for k in RAW_KEYS]
+    raw = raw_paths(config)
     summary = subprocess.run(
         [str(Path(__import__("sys").executable).with_name("snakemake")), "--detailed-summary", "--cores", "1", "--quiet", "all"],
         cwd=pipeline_run,
@@ -153,10 +214,8 @@ def test_no_identifier_from_the_raw_files_reaches_results(pipeline_run):
     ids = identifiers(pipeline_run)
     assert len(ids["name"]) > 100 and len(ids["email"]) >= 52 and ids["nhs_number"] and ids["postcode"] and ids["job_title"]
     results = pipeline_run / "results"
-    scanned = [p for p in results.rglob("*") if p.is_file() and file_text(p) is not None]
-    assert (
-        any(p.suffix == ".pdf" for p in scanned) and any(p.suffix == ".svg" for p in scanned) and any(p.suffix == ".log" for p in scanned)
-    )
+    scanned = {p.suffix for p in results.rglob("*") if p.is_file()}
+    assert {".pdf", ".svg", ".log", ".png", ".csv", ".json", ".html"} <= scanned, scanned
     assert leaks(results, patterns(ids)) == []
 
 
@@ -181,14 +240,38 @@ def test_no_key_in_outputs_or_logs(pipeline_run):
     demo = config["pseudonymisation"]["demo_key"]
     for path in (pipeline_run / "results").rglob("*"):
         if path.is_file():
-            text = file_text(path) or path.read_bytes().decode("latin-1")
-            assert demo not in text, path
+            assert demo not in file_text(path) and demo not in path.read_bytes().decode("latin-1"), path
+
+
+@pytest.fixture(scope="module")
+def hostile_run(tmp_path_factory):
+    """The pipeline on inputs that hide roster names in a code name, a file name and a note id."""
+    work = fresh_copy(tmp_path_factory.mktemp("hostile") / "repo")
+    hidden = hostile_inputs(work)
+    proc = run_pipeline(work)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return work, hidden
+
+
+def test_names_in_code_names_file_names_and_note_ids_do_not_reach_results(hostile_run):
+    work, hidden = hostile_run
+    assert leaks(work / "results", patterns(identifiers(work))) == []
+    # The names were there to find, and their structure survived under neutral names.
+    key = {r["original"]: r["neutral"] for r in read_csv_rows(work / "restricted" / "document_key.csv")}
+    assert key[hidden["file"]] == "Focus group 6", "the renamed file sorts last in name order"
+    assert key[hidden["note"]] == "note 005"
+    codes = {r["code_path"] for r in read_csv_rows(work / "results" / "tables" / "codebook.csv")}
+    assert any(re.fullmatch(r"Focus-group themes > Constraints > Budgetary pressure raised by \[Participant \d\d\]", c) for c in codes)
+    fg = read_csv_rows(work / "results" / "tables" / "focus_group_themes.csv")
+    assert [c for c in fg[0] if c.startswith("Focus group")] == [f"Focus group {i}" for i in range(1, 7)]
 
 
 @pytest.fixture(scope="module")
 def bypassed_run(tmp_path_factory):
-    """The pipeline with the free-text redaction switched off (every text passes unchanged)."""
+    """The pipeline with the free-text redaction switched off (every text passes unchanged),
+    on the hostile inputs (so code names carry names too)."""
     work = fresh_copy(tmp_path_factory.mktemp("bypass") / "repo")
+    hostile_inputs(work)
     redact = work / "scripts" / "redact.py"
     redact.write_text(
         redact.read_text()
@@ -205,6 +288,7 @@ def test_leak_scan_fails_when_anonymisation_is_bypassed(bypassed_run):
     cats = {c for _, c, _ in found}
     assert {"name", "phone", "email", "place"} <= cats, cats
     assert "anonymised/coded_segments.csv" in files
+    assert {"anonymised/codebook.csv", "tables/codebook.csv"} <= files, "the scan reads code names"
     assert "report/report.html" in files and "report/report.pdf" in files, "the scan reads the rendered report too"
 
 
@@ -242,4 +326,4 @@ def test_real_data_needs_a_key(tmp_path):
     assert "Synthetic data" not in html
     for path in (work / "results").rglob("*"):
         if path.is_file():
-            assert key not in (file_text(path) or path.read_bytes().decode("latin-1")), path
+            assert key not in file_text(path) and key not in path.read_bytes().decode("latin-1"), path

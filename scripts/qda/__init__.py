@@ -141,6 +141,7 @@ def read_coded_export(
     separator: str = CODE_PATH_SEPARATOR,
     offset_unit: str = "auto",
     columns: Mapping[str, str] | None = None,
+    aliases: Mapping[str, str] | None = None,
 ) -> CodedExport:
     """Read a coded export of any registered format into a :class:`CodedExport`.
 
@@ -149,6 +150,10 @@ def read_coded_export(
     ``crlf`` (``auto``/``one``/``two``) and ``offset_unit`` (``auto``/``codepoint``/``utf16``)
     apply to .qdpx positions; ``separator`` splits code paths of the tabular formats;
     ``columns`` (role -> header) names columns a table's built-in header names miss.
+    ``aliases`` (name in the export -> key of ``documents``; tabular formats): match the
+    export's document names against these instead of the keys, which the result and any
+    error then show (a caller that names documents by neutral ids keeps raw names out of
+    errors; an unknown document name is then withheld, see ``_common.DocumentIndex``).
     """
     _check_options(fmt, crlf, offset_unit)
     table = None
@@ -159,7 +164,7 @@ def read_coded_export(
     else:
         if documents is None:
             raise ValueError(f"a {fmt} export carries no document texts: pass documents={{name: text}}")
-        out = _BY_NAME[fmt].module.read(_table_for(path, fmt, table), documents, separator=separator, columns=columns)
+        out = _BY_NAME[fmt].module.read(_table_for(path, fmt, table), documents, separator=separator, columns=columns, aliases=aliases)
     log.info(
         "read %d coded segments in %d of %d documents, %d codes, %d coders (%s)",
         len(out.segments),

@@ -261,23 +261,34 @@ def paragraph_starts(text: str) -> list[int]:
 
 
 class DocumentIndex:
-    """Documents given by the caller, looked up by :func:`document_key`."""
+    """Documents given by the caller, looked up by :func:`document_key`.
 
-    def __init__(self, documents: Mapping[str, str], path) -> None:
+    With ``aliases`` (name in the export -> key of ``documents``), the export's names are
+    matched against the aliases only, and the keys of ``documents`` are what results and
+    errors show: a caller that names documents by neutral ids passes the raw names (file
+    names, note ids) as aliases, and no raw name is quoted in an error.
+    """
+
+    def __init__(self, documents: Mapping[str, str], path, aliases: Mapping[str, str] | None = None) -> None:
         self.path = path
         self.texts = {str(name): normalise_newlines(str(text)) for name, text in documents.items()}
+        self.aliased = aliases is not None
+        names = {str(a): str(t) for a, t in aliases.items()} if aliases is not None else {n: n for n in self.texts}
+        unknown = sorted(t for t in set(names.values()) if t not in self.texts)
+        if unknown:
+            raise ValueError(f"aliases name documents that were not given: {unknown}")
         self.by_key: dict[str, str] = {}
         self.paragraphs: dict[str, list[int]] = {}
-        for name in self.texts:
+        for name, target in names.items():
             key = document_key(name)
-            if key in self.by_key:
+            if self.by_key.get(key, target) != target:
                 raise InputError(
                     path,
                     "two documents have names that are the same ignoring case and punctuation",
-                    found=[self.by_key[key], name],
+                    found=sorted([self.by_key[key], target]) if self.aliased else [self.by_key[key], name],
                     expected="document names that differ in letters or digits",
                 )
-            self.by_key[key] = name
+            self.by_key[key] = target
 
     def resolve(self, name: str, *, row: int, column: str) -> str:
         key = document_key(name)
@@ -288,7 +299,10 @@ class DocumentIndex:
                 row=row,
                 column=column,
                 found=name,
-                expected=one_of(sorted(self.texts), raw=True),
+                identifying=self.aliased,  # a raw name (file name, note id) of the caller's documents
+                expected=f"the name of one of the {len(self.texts)} documents given, ignoring case and punctuation"
+                if self.aliased
+                else one_of(sorted(self.texts)),
             )
         return self.by_key[key]
 

@@ -247,16 +247,24 @@ class Placement:
     hint: str = ""  # without ``paragraphs``: "offset" (first is a character offset) or "paragraph" (a paragraph number)
 
 
-def place(path, records: list[Record], documents: Mapping[str, str], how: Placement, fmt: str, problems: Problems) -> CodedExport:
+def place(
+    path,
+    records: list[Record],
+    documents: Mapping[str, str],
+    how: Placement,
+    fmt: str,
+    problems: Problems,
+    aliases: Mapping[str, str] | None = None,
+) -> CodedExport:
     """Find each record's text in its document and build the result.
 
     With ``paragraphs``, ``first``/``last`` are 1-based paragraph numbers (lines of the LF
     text) and the text is searched within them; a blank text means the whole paragraphs.
     Otherwise the text is searched in the whole document, near ``first`` when given. An
     occurrence already taken (per document, or per document and code) is skipped for the
-    next unused one; rows sharing ``key`` share a place.
+    next unused one; rows sharing ``key`` share a place. ``aliases``: see :class:`DocumentIndex`.
     """
-    index = DocumentIndex(documents, path)
+    index = DocumentIndex(documents, path, aliases)
     rows: list[dict] = []
     coders = CoderLabels()
     used: dict[tuple, set[tuple[int, int]]] = {}

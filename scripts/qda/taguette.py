@@ -50,7 +50,16 @@ def records(
     return out, Placement("highlight", heads[cols["document"]], heads[cols["content"]])
 
 
-def read(table: Table, documents: Mapping[str, str], *, separator: str, columns=None, problems: Problems | None = None, **_) -> CodedExport:
+def read(
+    table: Table,
+    documents: Mapping[str, str],
+    *,
+    separator: str,
+    columns=None,
+    problems: Problems | None = None,
+    aliases: Mapping[str, str] | None = None,
+    **_,
+) -> CodedExport:
     problems = problems or Problems()
     recs, how = records(table, separator, columns, problems)
-    return place(table.path, recs, documents, how, NAME, problems)
+    return place(table.path, recs, documents, how, NAME, problems, aliases)

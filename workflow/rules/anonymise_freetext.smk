@@ -5,15 +5,16 @@
 rule anonymise_freetext:
     input:
         code=code("anonymise_freetext"),
-        roster=config["inputs"]["roster"],
-        facilitators=config["inputs"]["facilitators"],
-        flipchart=config["inputs"]["flipchart"],
-        transcripts=config["inputs"]["transcripts"],
-        coded_export=config["inputs"]["coded_export"],
+        # roster, facilitators, flipchart and transcripts are optional: absent ones are no inputs
+        **{k: config["inputs"][k] for k in FREETEXT_INPUTS if config["inputs"].get(k)},
+        coded_export=[path for path, _ in coded_exports(config)],
     output:
         **outputs("anonymise_freetext"),
+        # restricted/ (git-ignored, read by no rule): name -> label, file name / note id -> neutral id
         restricted_key=(
-            ["restricted/redaction_key.csv"] if config["redaction"]["keep_key"] else []
+            ["restricted/redaction_key.csv", "restricted/document_key.csv"]
+            if config["redaction"]["keep_key"]
+            else []
         ),
     log:
         "results/logs/anonymise_freetext.log",
@@ -27,10 +28,12 @@ rule anonymise_freetext:
             "survey",
             "qualitative",
             "redaction",
+            "organisation_lookup",
+            "job_title_lookup",
+            "demographics",
         ),
         keep_key=config["redaction"]["keep_key"],
-        key_fingerprint=key_fingerprint(
-            "roster", "facilitators", "flipchart", "transcripts", "coded_export"
-        ),
+        key_fingerprint=key_fingerprint(*FREETEXT_INPUTS, "coded_export"),
+        coders=[coder for _, coder in coded_exports(config)],
     script:
         "../../scripts/anonymise_freetext.py"

@@ -17,7 +17,7 @@ def key_fingerprint(*input_keys):
     return fingerprint_of_key(
         config["pseudonymisation"],
         synthetic=config["study"]["synthetic"],
-        input_paths=[config["inputs"][k] for k in input_keys],
+        input_paths=study_input_paths(config, input_keys),
     )
 
 

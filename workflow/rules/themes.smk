@@ -1,4 +1,11 @@
-# Theme tabulation from the anonymised coded segments: Table 4, focus-group themes, quotes.
+# Theme tabulation from the anonymised coded segments: Table 4, focus-group themes, themes
+# by people (participants per group and per professional group), quotes.
+
+
+def speaker_levels():
+    """Level ids of qualitative.speaker_grouping, in config order ([] when none is set)."""
+    grouping = config["qualitative"].get("speaker_grouping")
+    return list(config["demographics"][grouping]["levels"]) if grouping else []
 
 
 rule themes:
@@ -8,6 +15,7 @@ rule themes:
         notes=rules.anonymise_freetext.output.notes,
         export_codebook=rules.anonymise_freetext.output.export_codebook,
         transcripts=rules.anonymise_freetext.output.transcripts,
+        speaker_groups=rules.anonymise_freetext.output.speaker_groups,
     output:
         **outputs("themes"),
     log:
@@ -17,5 +25,8 @@ rule themes:
     params:
         codebook=config["qualitative"]["codebook"],
         quotes=config["qualitative"]["quotes"],
+        consensus=config["qualitative"].get("consensus"),
+        k=config["k_anonymity"]["k"],
+        speaker_levels=speaker_levels(),
     script:
         "../../scripts/themes.py"
