@@ -48,7 +48,8 @@ Per code, the units x coders table of 1 (present), 0 (absent) or missing gives:
   (``pct_agreement_pairwise``, ReCal's "average pairwise percent agreement"; equal to the
   former for two coders). Percentages 0-100.
 * Cohen's kappa for exactly two coders, on the 2x2 table of the units both coded
-  (statsmodels' ``cohens_kappa``); blank for more coders.
+  (``(p_o - p_e) / (1 - p_e)``, as statsmodels' ``cohens_kappa``, which the tests compare it
+  with; statsmodels is not imported here: ~2 s per process); blank for more coders.
 * Krippendorff's alpha, nominal, any number of coders, missing values allowed. From the
   coincidence matrix of the pairable units (``o``, 2x2, symmetric):
   ``alpha = 1 - (n - 1) * o_01 / (n_0 * n_1)`` with ``n_0 = o_00 + o_01``,
@@ -608,20 +609,26 @@ def krippendorff_alpha(t: Tally) -> tuple[float, str]:
 
 
 def cohen_kappa(t: Tally) -> tuple[float, str]:
-    """Cohen's kappa of two coders (statsmodels) and why it is undefined (``""`` when defined);
-    NaN without a reason for other numbers of coders, where it does not apply."""
+    """Cohen's kappa of two coders and why it is undefined (``""`` when defined); NaN without a
+    reason for other numbers of coders, where it does not apply.
+
+    ``kappa = (p_o - p_e) / (1 - p_e)`` on the 2x2 table: ``p_o`` the share of units on the
+    diagonal, ``p_e`` the sum over values of the product of the two coders' marginal shares.
+    Computed here rather than with statsmodels' ``cohens_kappa`` (the tests compare the two),
+    because importing statsmodels costs about 2 s per process and every rule is a process.
+    """
     if t.n_coders != 2:
         return math.nan, ""
-    table = t.kappa_table
+    table = t.kappa_table.astype(np.float64)
     n = table.sum()
     if n == 0:
         return math.nan, "kappa undefined: no unit was coded by both coders"
     rows, cols = table.sum(axis=1) / n, table.sum(axis=0) / n
-    if float(rows @ cols) >= 1.0:  # both coders gave one and the same value to every unit
+    p_e = float(rows @ cols)
+    if p_e >= 1.0:  # both coders gave one and the same value to every unit
         return math.nan, "kappa undefined: no variation, both coders gave every unit the same value"
-    from statsmodels.stats.inter_rater import cohens_kappa
-
-    return float(cohens_kappa(table, return_results=False)), ""
+    p_o = float(np.trace(table)) / n
+    return (p_o - p_e) / (1.0 - p_e), ""
 
 
 def threshold_label(alpha: float, thresholds: Sequence[float] = THRESHOLDS) -> str:
