@@ -27,8 +27,6 @@ Config ``qualitative.agreement``: ``units`` (unit kinds for ``notes`` and ``focu
 ``thresholds`` (alpha levels to label, default 0.8 and 0.667), ``include_descendants``.
 """
 
-from __future__ import annotations
-
 import logging
 from collections.abc import Mapping, Sequence
 from itertools import combinations

@@ -18,6 +18,9 @@ rule intercoder_agreement:
     params:
         codebook=config["qualitative"]["codebook"],
         agreement=config["qualitative"].get("agreement", {}),
-        speaker_pattern=config["qualitative"]["transcripts"]["speaker_pattern"],
+        # A function, so that the regex's braces are not read as wildcards.
+        speaker_pattern=lambda wildcards: config["qualitative"]["transcripts"][
+            "speaker_pattern"
+        ],
     script:
         "../../scripts/intercoder_agreement.py"
