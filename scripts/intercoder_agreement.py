@@ -116,6 +116,7 @@ def intercoder_table(
     ``agreement_cfg``: ``qualitative.agreement`` (defaults :data:`DEFAULTS`).
     """
     cfg = {**DEFAULTS, **(agreement_cfg or {})}
+    units = {**DEFAULTS["units"], **cfg["units"]}  # a config naming one kind of document keeps the other's default
     empty = pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
     if "coder" not in segments.columns:
         log.info("the coding has no coder column (the export does not say who coded): one coding, agreement not computable")
@@ -132,7 +133,6 @@ def intercoder_table(
 
     texts = dict(zip(notes["note_id"], notes["text"], strict=True)) | dict(transcripts)
     groups = dict(zip(notes["note_id"], notes["sheet"], strict=True)) | dict.fromkeys(transcripts, FOCUS_GROUP)
-    units = cfg["units"]
     unit_kinds = {g: units["focus_groups"] if g == FOCUS_GROUP else units["notes"] for g in set(groups.values())}
     categories = {**codebook_cfg["flipchart_categories"], FOCUS_GROUP: codebook_cfg["focus_group_category"]}
     applied = {g: list(segments.loc[segments["group"] == g, "code_path"].unique()) for g in set(groups.values())}

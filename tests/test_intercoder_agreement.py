@@ -30,6 +30,7 @@ import agreement
 import intercoder_agreement as ia
 from anonymise_freetext import anonymise_text, people_for, read_notes, read_transcripts
 from contracts import read_result, result
+from errors import InputError
 from mock_snakemake import MockSnakemake
 from redact import Redactor
 from roster import read_roster
@@ -315,6 +316,26 @@ def test_hand_with_descendants_and_other_units(tmp_path):
     fg = part(table, "focus_group", "paragraph")
     assert fg.loc[BUDGET, "n_units"] == 4 and fg.loc[BUDGET, "alpha_threshold"] == "<0.9"
     assert fg.loc["Focus-group themes > Modes", "krippendorff_alpha"] == 1.0
+
+
+def test_a_partial_config_keeps_the_other_defaults(tmp_path):
+    cfg = {"units": {"focus_groups": ["paragraph"]}}
+    table = run_rule(tmp_path, write_inputs(tmp_path, HAND, NOTES, {"Focus group 1": FG_TEXT}, CODEBOOK), cfg)
+    assert list(dict.fromkeys(zip(table["group"], table["unit"], strict=True))) == [
+        ("expectation", "document"),
+        ("focus_group", "paragraph"),
+    ]
+    assert set(table["alpha_threshold"]) <= {">=0.8", ">=0.667", "<0.667", "undefined"}
+
+
+def test_a_segment_without_a_coder_among_coded_ones_is_refused(tmp_path):
+    blank = HAND.copy()
+    blank.loc[2, "coder"] = ""  # the third segment, spreadsheet row 4
+    inputs = write_inputs(tmp_path, blank, NOTES, {"Focus group 1": FG_TEXT}, CODEBOOK)
+    with pytest.raises(InputError) as err:
+        run_rule(tmp_path, inputs)
+    line = err.value.line()
+    assert "coded_segments.csv" in line and "row 4" in line and "column 'coder'" in line and "\n" not in line
 
 
 # --------------------------------------------------------------------------- when it cannot be computed
