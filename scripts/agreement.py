@@ -217,6 +217,14 @@ def _ancestors(path: str) -> list[str]:
     return [CODE_PATH_SEPARATOR.join(levels[:i]) for i in range(1, len(levels) + 1)]
 
 
+def _rows(segments: pd.DataFrame) -> np.ndarray:
+    """The spreadsheet row of each segment, for error messages: its ``row`` column when the
+    caller gives one (a table read whole, then filtered), else its position + 2 (header = row 1)."""
+    if "row" in segments.columns:
+        return segments["row"].to_numpy(dtype=np.int64)
+    return np.arange(len(segments), dtype=np.int64) + 2
+
+
 def _clean_segments(segments: pd.DataFrame, texts: Mapping[str, str], coders: Sequence[str], file: str | None) -> pd.DataFrame:
     """The segment columns this module needs, offsets as int64, every value checked.
 
@@ -232,7 +240,7 @@ def _clean_segments(segments: pd.DataFrame, texts: Mapping[str, str], coders: Se
             expected=f"columns {', '.join(SEGMENT_REQUIRED)}",
         )
     df = segments.loc[:, list(SEGMENT_REQUIRED)].reset_index(drop=True)
-    df["row"] = np.arange(len(df), dtype=np.int64) + 2
+    df["row"] = _rows(segments)
     for col in ("start", "end"):
         num = pd.to_numeric(df[col], errors="coerce")
         bad = num.isna() | (num != np.floor(num)) | (num < 0)
@@ -241,7 +249,7 @@ def _clean_segments(segments: pd.DataFrame, texts: Mapping[str, str], coders: Se
             raise InputError(
                 file,
                 "segment offset is not a whole number >= 0",
-                row=i + 2,
+                row=int(df.at[i, "row"]),
                 column=col,
                 found=df.at[i, col],
                 expected="a code-point offset",
@@ -252,14 +260,15 @@ def _clean_segments(segments: pd.DataFrame, texts: Mapping[str, str], coders: Se
         blank = df[col].str.strip() == ""
         if blank.any():
             i = int(np.flatnonzero(blank.to_numpy())[0])
-            raise InputError(file, "segment has a blank value", row=i + 2, column=col, found="", expected="a non-blank value")
+            row = int(df.at[i, "row"])
+            raise InputError(file, "segment has a blank value", row=row, column=col, found="", expected="a non-blank value")
     unknown = ~df["coder"].isin(list(coders))
     if unknown.any():
         i = int(np.flatnonzero(unknown.to_numpy())[0])
         raise InputError(
             file,
             "segment coded by a coder who is not in the list of coders",
-            row=i + 2,
+            row=int(df.at[i, "row"]),
             column="coder",
             found=df.at[i, "coder"],
             expected=f"one of the {len(coders)} coders given",
@@ -271,7 +280,7 @@ def _clean_segments(segments: pd.DataFrame, texts: Mapping[str, str], coders: Se
         raise InputError(
             file,
             "segment refers to a document with no text",
-            row=i + 2,
+            row=int(df.at[i, "row"]),
             column="source",
             found=df.at[i, "source"],
             identifying=True,
@@ -283,7 +292,7 @@ def _clean_segments(segments: pd.DataFrame, texts: Mapping[str, str], coders: Se
         raise InputError(
             file,
             "segment offsets lie outside its document",
-            row=i + 2,
+            row=int(df.at[i, "row"]),
             column="end",
             found=f"start {df.at[i, 'start']}, end {df.at[i, 'end']}, document length {int(lengths.iat[i])}",
             expected="0 <= start <= end <= document length",
@@ -392,7 +401,8 @@ def presence_tables(
     """Per code, the units x coders presence table.
 
     ``segments`` has at least ``source, code_path, start, end, coder`` (offsets as numbers or
-    the strings ``read_table`` gives); ``texts`` maps each source to its LF text; ``kind`` is one
+    the strings ``read_table`` gives), and may have ``row``, each segment's spreadsheet row for
+    error messages (default: its position + 2); ``texts`` maps each source to its LF text; ``kind`` is one
     of :data:`UNIT_KINDS`; ``coders`` lists every coder, including one who applied no code.
     ``coded_documents`` maps each coder to the documents that coder coded (default: every coder
     coded every document in which any coder has a segment); the units of the documents a
@@ -692,12 +702,13 @@ def _document_groups(segments: pd.DataFrame, given: Mapping[str, str] | None, fi
             expected="the document group of each segment",
         )
     groups = dict(given or {})
+    rows = _rows(segments)
     for pos, (source, group) in enumerate(zip(segments["source"].astype(str), segments["group"].astype(str), strict=True)):
         if groups.setdefault(source, group) != group:
             raise InputError(
                 file,
                 "a document belongs to two document groups",
-                row=pos + 2,
+                row=int(rows[pos]),
                 column="group",
                 found=group,
                 expected=f"the group given for that document before ({groups[source]!r})",

@@ -19,6 +19,10 @@ What this stage decides, so that the figures mean what a reviewer expects:
   ``include_descendants`` a code with sub-codes that nobody applied *directly* is left out
   (it organises the codebook; a row of it would be all agreement on absence); with it, every
   code under the category and the category itself get a row.
+* **Who is compared.** The independent coders: every coder label except an agreed coding
+  (``Agreed``, ``Consensus``: the outcome of reconciling the codings, which would agree with
+  them by construction) and segments whose export did not record a coder. Both are left out
+  of the comparison and counted in the log.
 * **When it runs.** With fewer than two coders (or no ``coder`` column: an export that does
   not say who coded is one coding), or when no document was coded by two or more coders, the
   table has the header and no rows, and the log says why.
@@ -31,6 +35,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from itertools import combinations
 
+import numpy as np
 import pandas as pd
 
 from agreement import COLUMNS, DEFAULT_UNIT_KINDS, SPEAKER_PATTERN, THRESHOLDS, agreement_table
@@ -41,6 +46,8 @@ from stage import run_rule
 log = logging.getLogger("ripls.intercoder_agreement")
 
 FOCUS_GROUP = "focus_group"
+#: Labels of an agreed coding (config ``inputs.coded_export``): not an independent coder.
+AGREED_LABELS = ("Agreed", "Consensus")
 #: ``qualitative.agreement`` as the schema's defaults give it.
 DEFAULTS: dict = {
     "units": {"notes": list(DEFAULT_UNIT_KINDS["expectation"]), "focus_groups": list(DEFAULT_UNIT_KINDS[FOCUS_GROUP])},
@@ -121,6 +128,16 @@ def intercoder_table(
     if "coder" not in segments.columns:
         log.info("the coding has no coder column (the export does not say who coded): one coding, agreement not computable")
         return empty
+    segments = segments.assign(row=np.arange(len(segments), dtype=np.int64) + 2)  # error messages name the file's rows
+    label = segments["coder"].astype(str)
+    unrecorded, agreed = label.str.strip() == "", label.isin(AGREED_LABELS)
+    if unrecorded.any() or agreed.any():
+        log.info(
+            "left out of the comparison: %d segments with no coder recorded, %d segments of an agreed coding",
+            int(unrecorded.sum()),
+            int(agreed.sum()),
+        )
+        segments = segments.loc[~(unrecorded | agreed).to_numpy()]
     coders = coder_order(segments["coder"])
     if len(coders) < 2:
         log.info("%d coder in the coding: agreement not computable", len(coders))

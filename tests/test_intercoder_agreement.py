@@ -328,14 +328,34 @@ def test_a_partial_config_keeps_the_other_defaults(tmp_path):
     assert set(table["alpha_threshold"]) <= {">=0.8", ">=0.667", "<0.667", "undefined"}
 
 
-def test_a_segment_without_a_coder_among_coded_ones_is_refused(tmp_path):
-    blank = HAND.copy()
-    blank.loc[2, "coder"] = ""  # the third segment, spreadsheet row 4
-    inputs = write_inputs(tmp_path, blank, NOTES, {"Focus group 1": FG_TEXT}, CODEBOOK)
+def test_unrecorded_and_agreed_codings_are_left_out(tmp_path, caplog):
+    """An agreed coding is not an independent coder, and a segment without a coder cannot be
+    attributed: both are left out (and counted in the log); the two coders' figures are as by hand."""
+    extra = tidy(
+        [
+            ("N3", "expectation", "Consensus", SHARE, 0, 3),
+            ("N2", "expectation", "Agreed", ROLES, 0, 11),
+            ("Focus group 1", "focus_group", "", BUDGET, 98, 113),
+        ]
+    )
+    inputs = write_inputs(tmp_path, pd.concat([HAND, extra]), NOTES, {"Focus group 1": FG_TEXT}, CODEBOOK)
+    with caplog.at_level("INFO", logger="ripls.intercoder_agreement"):
+        table = run_rule(tmp_path, inputs).set_index(["group", "unit", "code_path"])
+    assert "1 segments with no coder recorded, 2 segments of an agreed coding" in caplog.text
+    assert (table["coders"] == "Coder A | Coder B").all()
+    assert table.loc[("expectation", "document", ALL), "krippendorff_alpha"] == pytest.approx(22 / 56, **CSV)
+    assert table.loc[("focus_group", "character", ALL), "krippendorff_alpha"] == pytest.approx(10388 / 19943, **CSV)
+
+
+def test_a_bad_offset_is_one_line_naming_the_row(tmp_path):
+    """The row is the file's, even after segments without a coder (row 2) were left out."""
+    bad = pd.concat([tidy([("N3", "expectation", "", SHARE, 0, 3)]), HAND], ignore_index=True)
+    bad.loc[3, "end"] = 99  # HAND's third segment, now spreadsheet row 5, ends beyond its 11-character note
+    inputs = write_inputs(tmp_path, bad, NOTES, {"Focus group 1": FG_TEXT}, CODEBOOK)
     with pytest.raises(InputError) as err:
         run_rule(tmp_path, inputs)
     line = err.value.line()
-    assert "coded_segments.csv" in line and "row 4" in line and "column 'coder'" in line and "\n" not in line
+    assert "coded_segments.csv" in line and "row 5" in line and "outside its document" in line and "\n" not in line
 
 
 # --------------------------------------------------------------------------- when it cannot be computed
