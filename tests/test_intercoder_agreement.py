@@ -507,10 +507,11 @@ def test_synthetic_document_and_utterance_figures_equal_the_generators_record(sy
     for row in table[table["unit"] != "character"].itertuples():
         got = record[row.group][row.unit]
         if row.code_path == ALL:
-            assert got["overall"]["krippendorff_alpha"] == pytest.approx(row.krippendorff_alpha, abs=5e-5)
-            assert got["overall"]["cohen_kappa"] == pytest.approx(row.cohen_kappa, abs=5e-5)
+            # The record rounds to 4 decimals.
+            assert got["overall"]["krippendorff_alpha"] == pytest.approx(row.krippendorff_alpha, abs=1e-4)
+            assert got["overall"]["cohen_kappa"] == pytest.approx(row.cohen_kappa, abs=1e-4)
         else:
-            assert got["alpha_by_code"][row.code_path] == pytest.approx(row.krippendorff_alpha, abs=5e-5, nan_ok=True)
+            assert got["alpha_by_code"][row.code_path] == pytest.approx(row.krippendorff_alpha, abs=1e-4, nan_ok=True)
         checked += 1
     assert checked == len(table[table["unit"] != "character"]) > 30
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import re
 import zipfile
 from collections import Counter
@@ -182,15 +183,18 @@ def test_coder_b_codes_the_same_documents_with_plausible_departures(exports, not
     assert (bn["start"] == 0).all() and (bn["end"] == bn["document"].map(lambda d: len(texts[d]))).all()
     category = {"E": "Expectations", "O": "Obstacles"}
     assert (bn["code_path"].str.split(" > ").str[0] == bn["document"].str[0].map(category)).all()
-    # The departures as recorded: codings A has and B lacks (misses and sibling swaps), B's extras.
+    # The departures as recorded: codings A has and B lacks come from misses and sibling swaps, codings
+    # B has and A lacks from sibling swaps and extras (bounds: a swap may land on a code the note has).
     key = ["document", "start", "end", "code_path"]
     both = a[key].merge(b[key], how="outer", indicator=True)
     only_a = both[both["_merge"] == "left_only"]
     only_b = both[both["_merge"] == "right_only"]
     dep = record["second_coder"]["departures"]
     a_notes = only_a[~only_a["document"].isin(fg)]
-    assert len(a_notes) == dep["flipchart"]["missed"] + dep["flipchart"]["sibling"]
-    assert len(only_b[~only_b["document"].isin(fg)]) == dep["flipchart"]["sibling"] + dep["flipchart"]["extra"]
+    assert dep["flipchart"]["missed"] <= len(a_notes) <= dep["flipchart"]["missed"] + dep["flipchart"]["sibling"]
+    assert dep["flipchart"]["extra"] <= len(only_b[~only_b["document"].isin(fg)]) <= dep["flipchart"]["sibling"] + dep["flipchart"]["extra"]
+    # B adds codes only to notes A coded: every document B coded, A coded too.
+    assert set(b["document"]) <= set(a["document"])
     spans_a = set(map(tuple, a.loc[a["document"].isin(fg), ["document", "start", "end"]].to_numpy()))
     spans_b = set(map(tuple, b.loc[b["document"].isin(fg), ["document", "start", "end"]].to_numpy()))
     assert 0 < len(spans_b - spans_a) <= dep["focus_groups"]["boundaries_moved"]
@@ -235,12 +239,12 @@ def test_recorded_agreement_is_the_rules_on_the_committed_files_and_realistic(ex
     for row in table.itertuples():
         got = achieved[row.group][row.unit]
         if row.code_path == "(all codes)":
-            assert got["overall"]["krippendorff_alpha"] == pytest.approx(row.krippendorff_alpha, abs=5e-5)
-            assert got["overall"]["cohen_kappa"] == pytest.approx(row.cohen_kappa, abs=5e-5)
-            assert got["overall"]["pct_agreement"] == pytest.approx(row.pct_agreement, abs=5e-5)
+            for key in ("krippendorff_alpha", "cohen_kappa", "pct_agreement"):  # the record rounds to 4 decimals
+                assert got["overall"][key] == round(getattr(row, key), 4)
             assert 0.7 <= row.krippendorff_alpha <= 0.9, (row.group, row.unit)
         else:
-            assert got["alpha_by_code"][row.code_path] == pytest.approx(row.krippendorff_alpha, abs=5e-5, nan_ok=True)
+            want = row.krippendorff_alpha
+            assert got["alpha_by_code"][row.code_path] == (None if math.isnan(want) else round(want, 4))
             alphas.append(row.krippendorff_alpha)
     assert sorted(achieved) == ["expectation", "focus_group", "obstacle"]
     assert len(alphas) == sum(len(u["alpha_by_code"]) for g in achieved.values() for u in g.values())

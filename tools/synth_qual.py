@@ -125,8 +125,10 @@ CODER_LABELS = ("Coder A", "Coder B")  # as qda.read_coded_export labels them (U
 CODED_AT = (datetime(2014, 8, 4, 9, 30), datetime(2014, 8, 18, 10, 0))
 #: How Coder B departs from Coder A, per decision (probabilities; seeded draws):
 #: on a note, each of A's codes is missed (``note_miss``) or swapped for a sibling code, one with
-#: the same parent (``note_sibling``), and a code of the note's category that A did not apply is
-#: added (``note_extra``); on a transcript, each span A selected has its start, end or both moved
+#: the same parent (``note_sibling``), and a note A coded gets a code of its category that A did
+#: not apply (``note_extra``; never a note A left uncoded, so that every document B coded A coded
+#: too, and a consensus rule that falls back to a document's only coder still counts A's coding
+#: everywhere); on a transcript, each span A selected has its start, end or both moved
 #: by 1 to ``shift_words`` words within the speaker turn (``fg_shift``), and each code on it is
 #: missed (``fg_miss``) or swapped for a sibling sub-theme (``fg_sibling``). Chosen so that
 #: Krippendorff's alpha is about 0.8 overall in each group and unit kind and between 0.6 and
@@ -134,7 +136,7 @@ CODED_AT = (datetime(2014, 8, 4, 9, 30), datetime(2014, 8, 18, 10, 0))
 SECOND_CODER = {
     "note_miss": 0.08,
     "note_sibling": 0.08,
-    "note_extra": 0.05,
+    "note_extra": 0.06,
     "fg_shift": 0.5,
     "shift_words": 4,
     "fg_miss": 0.12,
@@ -738,7 +740,7 @@ def second_coding(study: Study, rng: np.random.Generator, params: dict = SECOND_
         if doc.group != GROUP_FG:
             keys = by_span.get((doc.name, 0, len(doc.text)), [])
             mine = _recode(keys, params["note_miss"], params["note_sibling"], rng, notes)
-            if rng.random() < params["note_extra"]:
+            if keys and rng.random() < params["note_extra"]:
                 category = SHEETS[doc.name[0]][0]
                 options = [k for k, lv in CODEBOOK.items() if lv[0] == category and k not in keys and k not in mine]
                 mine.append(options[int(rng.integers(0, len(options)))])
