@@ -14,17 +14,21 @@ sys.path.insert(0, f"{workflow.basedir}/scripts")
 from config_check import check_config_or_exit, check_yaml_or_exit, config_fingerprint
 from contracts import RESULTS_LIST, produced_by
 from module_deps import module_files
+from specs import spec_files
+from study import parts as study_parts, rules as study_rules
 
+# A study is one config file: config.yaml, or the file given with --configfile (then
+# config.yaml is not read at all, so no section of the default study leaks into another).
 CONFIGFILE = "config.yaml"
+CONFIGFILES = list(workflow.overwrite_configfiles) or [CONFIGFILE]
 check_yaml_or_exit(CONFIGFILE, workflow.overwrite_configfiles)
 
+if not workflow.overwrite_configfiles:
 
-configfile: CONFIGFILE
+    configfile: CONFIGFILE
 
 
-check_config_or_exit(
-    config, file=CONFIGFILE, files=[CONFIGFILE, *workflow.overwrite_configfiles]
-)
+check_config_or_exit(config, file=CONFIGFILES[-1], files=CONFIGFILES)
 
 
 validate(config, "workflow/schemas/config.schema.yaml")
@@ -33,14 +37,34 @@ validate(config, "workflow/schemas/config.schema.yaml")
 report: "workflow/report/workflow.rst"
 
 
+PARTS = study_parts(config)
+RULES = study_rules(config)
+
+
 include: "workflow/rules/common.smk"
-include: "workflow/rules/anonymise.smk"
-include: "workflow/rules/score.smk"
-include: "workflow/rules/statistics.smk"
-include: "workflow/rules/themes.smk"
-include: "workflow/rules/agreement.smk"
-include: "workflow/rules/reproduce.smk"
-include: "workflow/rules/figures.smk"
+
+
+if PARTS["questionnaire"]:
+
+    include: "workflow/rules/anonymise_survey.smk"
+    include: "workflow/rules/score.smk"
+    include: "workflow/rules/statistics.smk"
+    include: "workflow/rules/figures_questionnaire.smk"
+
+
+if PARTS["qualitative"]:
+
+    include: "workflow/rules/anonymise_freetext.smk"
+    include: "workflow/rules/themes.smk"
+    include: "workflow/rules/intercoder_agreement.smk"
+    include: "workflow/rules/figures_themes.smk"
+
+
+if PARTS["published"]:
+
+    include: "workflow/rules/reproduce.smk"
+
+
 include: "workflow/rules/report.smk"
 
 

@@ -13,7 +13,7 @@ Two stages, both before Snakemake builds its job graph:
   Snakemake's ``validate()`` against it, which fills in defaults), then what a schema cannot:
   regexes compile and have their named groups, separators are not blank, age bins are not
   empty and do not overlap, an answer maps to one level only and is not also "missing",
-  ``level_labels`` name levels, groupings named in the analysis exist and have two levels,
+  ``level_labels`` name levels, groupings named in the analysis exist and have at least two levels,
   the collapse rule uses labels of the instrument, lookups give known levels, every input
   file exists, and the instrument file reads strictly too. :func:`check_config_or_exit`
   adds the file and line that define the key the error names.
@@ -291,10 +291,10 @@ def configfile_problem(args: Sequence[str], *, root: Path) -> str | None:
 
 
 def check_yaml_or_exit(default: str | Path, overrides: Sequence[str | Path] = ()) -> None:
-    """For the top of the Snakefile, before ``configfile:``: read the workflow's config file
-    and the ``--configfile`` files strictly; print the one line and stop on a problem. A
-    missing default file is left to Snakemake, which accepts it when overrides are given."""
-    files = ([default] if Path(default).exists() or not overrides else []) + list(overrides)
+    """For the top of the Snakefile, before ``configfile:``: read the study's config file
+    strictly (``--configfile`` when given, which replaces config.yaml; else the default);
+    print the one line and stop on a problem."""
+    files = list(overrides) or [default]
     try:
         for path in files:
             load_config_file(path, shown=shown_path(path))
@@ -309,8 +309,11 @@ def _exit(exc: InputError) -> None:
 
 # --------------------------------------------------------------------------- semantic checks
 def _get(config: Mapping, dotted: str) -> Any:
+    """The value at a dotted key, or None where a section is absent."""
     node: Any = config
     for part in dotted.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return None
         node = node[part]
     return node
 
@@ -319,6 +322,8 @@ def check_patterns(config: Mapping, *, file: str) -> None:
     """Each regex of :data:`PATTERNS` compiles with its user's flags and has its named groups."""
     for key, (flags, groups, meaning) in PATTERNS.items():
         pattern = _get(config, key)
+        if pattern is None:  # the part of the study that uses it is not there
+            continue
         try:
             rx = re.compile(pattern, flags)
         except re.error as exc:
@@ -416,16 +421,26 @@ def check_grouping(gid: str, spec: Mapping, *, file: str) -> None:
 
 def check_config(config: Mapping, *, file: str = "config.yaml", root: Path | None = None) -> None:
     """Raise InputError (one line) for the first problem found in ``config``."""
-    from instrument import load_instrument
+    from study import parts
 
     validate_against_schema(config, SCHEMA, file=file, what="config")
     root = root or SCHEMA.parent.parent.parent
-    demo = config["demographics"]
+    check_inputs(config, file=file, root=root)
+    p = parts(config)
     check_patterns(config, file=file)
-    check_separator(config, file=file)
+    if p["questionnaire"]:
+        check_questionnaire(config, file=file, root=root)
+    if p["qualitative"]:
+        check_separator(config, file=file)
 
+
+def check_inputs(config: Mapping, *, file: str, root: Path) -> None:
+    """Every input exists; a real study (``study.synthetic: false``) reads nothing from the
+    synthetic study, so that invented data can never sit silently inside a real report."""
+    synthetic_dir = (root / "data" / "synthetic").resolve()
     for key, path in config["inputs"].items():
         for p in path if isinstance(path, list) else [path]:
+            p = p["path"] if isinstance(p, Mapping) and "path" in p else p
             if not (root / p).exists():
                 raise InputError(
                     file,
@@ -434,6 +449,21 @@ def check_config(config: Mapping, *, file: str = "config.yaml", root: Path | Non
                     found=p,
                     expected="an existing file or folder, relative to the repository",
                 )
+            if not config["study"]["synthetic"] and (root / p).resolve().is_relative_to(synthetic_dir):
+                raise InputError(
+                    file,
+                    f"a real study (study.synthetic: false) reads the synthetic study's data (inputs.{key})",
+                    key=f"inputs.{key}",
+                    found=p,
+                    expected="your own files (e.g. under data/raw/), or leave the key out if the study has no such part",
+                )
+
+
+def check_questionnaire(config: Mapping, *, file: str, root: Path) -> None:
+    """The questionnaire arm's sections agree with each other and with the instrument."""
+    from instrument import load_instrument
+
+    demo = config["demographics"]
     if not (root / config["instrument"]).is_file():
         raise InputError(
             file,
@@ -462,13 +492,14 @@ def check_config(config: Mapping, *, file: str = "config.yaml", root: Path | Non
                 raise InputError(file, f"{key} names a grouping that is not under demographics", key=key, found=gid, expected=one_of(demo))
     for key in ("analysis.fisher_groupings", "analysis.scale_test_groupings"):
         for gid in named[key]:
-            if len(levels_of(demo[gid])) != 2:
+            if len(levels_of(demo[gid])) < 2:
                 raise InputError(
                     file,
-                    f"{key}: grouping {gid} must have exactly two levels for a 2x2 / two-group test",
+                    f"{key}: grouping {gid} has fewer than two levels, so nothing can be compared",
                     key=key,
                     found=levels_of(demo[gid]),
-                    expected="two levels",
+                    expected="two levels (2x2 Fisher, Mann-Whitney, Welch) or more (Fisher-Freeman-Halton, Kruskal-Wallis, "
+                    "Welch's ANOVA); or leave the grouping out of this list",
                 )
     for gid, spec in demo.items():
         check_grouping(gid, spec, file=file)

@@ -82,6 +82,12 @@ class Result:
     def format(self) -> str:
         return "dir" if self.directory else PurePosixPath(self.path).suffix.lstrip(".")
 
+    def names(self) -> list[str]:
+        """The column names of a table whose columns are all fixed."""
+        if any(isinstance(c, Cols) for c in self.columns):
+            raise ValueError(f"{self.path} has columns named by the data")
+        return [c.name for c in self.columns]
+
     @property
     def target(self) -> str:
         return f"{RESULTS}/{self.path}"
@@ -361,6 +367,30 @@ RESULTS_LIST: tuple[Result, ...] = (
         category="Questionnaire tables",
     ),
     _t(
+        "fisher_rxc",
+        "tables/fisher_tests_rxc.csv",
+        "fisher_tests",
+        "Each item (collapsed by `analysis.collapse`) against each grouping of three or more levels: "
+        "the Fisher-Freeman-Halton test of the levels x (positive, other) table.",
+        Col("item", "int", "item number"),
+        Col("subscale", "str", "subscale id"),
+        Col("grouping", "str", "grouping id"),
+        Col("levels", "str", "the grouping's levels, ` / `-separated, in config order"),
+        Col("n_pos", "str", "positive answers per level, in the same order"),
+        Col("n_neg", "str", "other answers per level"),
+        Col("n", "int", "respondents in the table"),
+        Col("n_excluded", "int", "non-response to the item or the grouping"),
+        Col("p", "float", "two-sided p: exact as R's `fisher.test`, or Monte Carlo (see method)"),
+        Col("method", "str", "`exact`, `monte carlo` (too many tables to enumerate) or `not testable` (fewer than two levels answered)"),
+        Col("n_sim", "int", "Monte Carlo tables drawn (`analysis.monte_carlo.n_sim`), blank when exact", blank=True),
+        Col("seed", "int", "the Monte Carlo seed (`analysis.monte_carlo.seed`), blank when exact", blank=True),
+        Col("note", "str", "why a test is not computable"),
+        Col("p_holm", "float", "Holm-adjusted across the family (with the two-level tests)"),
+        Col("p_bh", "float", "Benjamini-Hochberg-adjusted across the family"),
+        caption="fisher",
+        category="Questionnaire tables",
+    ),
+    _t(
         "scale_tests",
         "tables/scale_group_tests.csv",
         "scale_group_tests",
@@ -383,6 +413,30 @@ RESULTS_LIST: tuple[Result, ...] = (
         Col("welch_t", "float", "Welch's t"),
         Col("welch_df", "float", "Welch-Satterthwaite df"),
         Col("welch_p", "float", "two-sided p"),
+        caption="scale_tests",
+        category="Questionnaire tables",
+    ),
+    _t(
+        "scale_tests_k",
+        "tables/scale_group_tests_k.csv",
+        "scale_group_tests",
+        "Each subscale score by each grouping of three or more levels.",
+        Col("subscale", "str", "subscale id"),
+        Col("grouping", "str", "grouping id"),
+        Col("levels", "str", "the grouping's levels, ` / `-separated, in config order"),
+        Col("n", "str", "scored respondents per level, in the same order"),
+        Col("n_excluded", "int", "not scored, or non-response to the grouping"),
+        Col("median", "str", "median per level"),
+        Col("mean", "str", "mean per level"),
+        Col("kw_h", "float", "Kruskal-Wallis H, tie-corrected (R's `kruskal.test`)"),
+        Col("kw_df", "float", "its degrees of freedom (levels with scores - 1)"),
+        Col("kw_p", "float", "p"),
+        Col("epsilon_squared", "float", "effect size H / (n - 1)"),
+        Col("welch_f", "float", "Welch's ANOVA F (R's `oneway.test(var.equal = FALSE)`)"),
+        Col("welch_df1", "float", "numerator df"),
+        Col("welch_df2", "float", "denominator df"),
+        Col("welch_p", "float", "p"),
+        Col("note", "str", "why a statistic is not computable"),
         caption="scale_tests",
         category="Questionnaire tables",
     ),
@@ -576,6 +630,14 @@ RESULTS_LIST: tuple[Result, ...] = (
     ),
     Result("heatmap_svg", "figures/focus_group_heatmap.svg", "figures_themes", "The same, as SVG."),
     # ------------------------------------------------------------------ report
+    Result(
+        "facts",
+        "report/facts.json",
+        "report_facts",
+        "Every number and flag the report states (its sentences are chosen by them): the study's parts, the sample, "
+        "the instrument, reliability, which tests are significant, the qualitative sources, the reproduction and the "
+        "audit, the anonymisation.",
+    ),
     Result(
         "html",
         "report/report.html",

@@ -23,6 +23,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from contracts import read_result, result
+from groupings import levels_of
 from instrument import Instrument, label_slug, load_instrument
 from plotting import GROUP_COLOURS, OKABE_ITO, floats, fmt, likert_palette, log, new_figure, save, style, text, text_colour, wrap
 from stage import run_rule
@@ -193,17 +194,18 @@ def _dot_offsets(values: np.ndarray, max_width: float = 0.36, step: float = 0.04
 def subscale_distributions(
     subscale_scores: pd.DataFrame,
     instrument: Instrument,
-    by: str = "org_type",
+    by: str | None = None,
     *,
     by_label: str | None = None,
     levels: Sequence[str] | None = None,
 ) -> Figure:
-    """Per subscale: scores of all scored respondents and by ``by`` (box + one dot each)."""
+    """Per subscale: scores of all scored respondents and, when ``by`` names a grouping
+    column, by its levels (``levels`` in display order, ``by_label`` its name); box + one dot each."""
     sub_ids = [s.id for s in instrument.subscales]
     df = floats(subscale_scores, sub_ids)
-    group = text(df[by])
-    levels = list(levels) if levels is not None else sorted(v for v in group.unique() if v)
-    by_label = by_label or {"org_type": "Organisation type"}.get(by, by.replace("_", " ").capitalize())
+    group = text(df[by]) if by else pd.Series([""] * len(df), index=df.index, dtype=object)
+    levels = (list(levels) if levels is not None else sorted(v for v in group.unique() if v)) if by else []
+    by_label = (by_label or by.replace("_", " ").capitalize()) if by else ""
     cats = [("All", OKABE_ITO["black"], np.ones(len(df), dtype=bool))]
     cats += [(lev, GROUP_COLOURS[i % len(GROUP_COLOURS)], (group == lev).to_numpy()) for i, lev in enumerate(levels)]
     no_answer = (group == "").to_numpy()
@@ -247,8 +249,8 @@ def subscale_distributions(
             ax.set_xlim(-0.6, len(cats) - 0.4)
             ax.set_xticks(range(len(cats)), ticks)
             ax.set_ylabel(f"Subscale score (possible range {fmt(lo)} to {fmt(hi)}, dotted)")
-            note = [by_label]
-            excluded = int((scored & no_answer).sum())
+            note = [by_label] if by else []
+            excluded = int((scored & no_answer).sum()) if by else 0
             if excluded:
                 note.append(f"{excluded} scored with no {by_label.lower()} answer: in All only")
             if (~scored).sum():
@@ -256,25 +258,29 @@ def subscale_distributions(
             ax.set_xlabel("\n".join(note))
             arrow = "higher" if sub.higher_is_ready else "lower"
             ax.set_title(f"{wrap(sub.name, 40)}\n(n = {int(scored.sum())} scored; {arrow} = more ready)", fontsize=8.5)
-        fig.suptitle(f"Subscale scores, all respondents and by {by_label.lower()} (n = {len(df)} respondents)")
+        fig.suptitle(f"Subscale scores, all respondents{f' and by {by_label.lower()}' if by else ''} (n = {len(df)} respondents)")
         fig.supxlabel("Box: median and quartiles, whiskers to 1.5 × IQR; dots: respondents; ◆ mean; dashed: scale midpoint", fontsize=7)
     return fig
 
 
 def main(smk) -> None:
     """Inputs ``item_statistics, subscale_scores, instrument``; outputs
-    ``{likert,distributions}_{png,svg}``; optional params ``by`` (grouping column, default
-    ``org_type``), ``by_label`` (its name in the figure) and ``levels`` (display order)."""
+    ``{likert,distributions}_{png,svg}``; params ``by`` (the grouping of the distributions,
+    config ``figures.distributions_by``, or None), ``demographics`` (its label and level
+    order) and ``synthetic`` (every figure then says so)."""
     instrument = load_instrument(smk.input.instrument)
     items = read_result(smk.input.item_statistics, result("item_statistics"))
     params = smk.params
-    by = params.get("by") or "org_type"
+    by = params.get("by")
+    spec = params.demographics[by] if by else {}
     scores = read_result(smk.input.subscale_scores, result("subscale_scores"), names={"<subscale>": [s.id for s in instrument.subscales]})
-    save(likert_items(items, instrument), smk.output.likert_png, smk.output.likert_svg)
+    synthetic = bool(params.get("synthetic"))
+    save(likert_items(items, instrument), smk.output.likert_png, smk.output.likert_svg, synthetic=synthetic)
     save(
-        subscale_distributions(scores, instrument, by=by, by_label=params.get("by_label"), levels=params.get("levels")),
+        subscale_distributions(scores, instrument, by=by, by_label=spec.get("label"), levels=levels_of(spec) if by else None),
         smk.output.distributions_png,
         smk.output.distributions_svg,
+        synthetic=synthetic,
     )
     log.info(
         "wrote 2 figures (PNG and SVG): %d scored items, %d respondents x %d subscales",

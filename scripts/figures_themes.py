@@ -139,8 +139,14 @@ def main(smk) -> None:
     """Inputs ``table4, focus_groups``; outputs ``{flipchart,heatmap}_{png,svg}``."""
     table4 = read_result(smk.input.table4, result("table4"))
     fgt = read_result(smk.input.focus_groups, result("focus_groups"))
-    save(flipchart_themes(table4, sheet_titles=smk.params.sheet_titles), smk.output.flipchart_png, smk.output.flipchart_svg)
-    save(focus_group_heatmap(fgt), smk.output.heatmap_png, smk.output.heatmap_svg)
+    synthetic = bool(smk.params.get("synthetic"))
+    save(
+        flipchart_themes(table4, sheet_titles=smk.params.sheet_titles),
+        smk.output.flipchart_png,
+        smk.output.flipchart_svg,
+        synthetic=synthetic,
+    )
+    save(focus_group_heatmap(fgt), smk.output.heatmap_png, smk.output.heatmap_svg, synthetic=synthetic)
     log.info("wrote 2 figures (PNG and SVG): %d Table 4 rows, %d focus-group theme rows", len(table4), len(fgt))
 
 

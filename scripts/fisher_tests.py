@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+import kgroups
 from contracts import read_result, result, write_result
 from groupings import grouping_levels
 from instrument import load_instrument
@@ -105,6 +106,11 @@ def fisher_2x2(table: np.ndarray, level: float = 0.95) -> dict[str, float]:
     return {"p": p, "odds_ratio": estimate, "or_ci_low": low, "or_ci_high": high}
 
 
+def _collapsed(counts_pos: np.ndarray, counts_all: np.ndarray) -> np.ndarray:
+    """Levels x (positive, other) table from per-level counts."""
+    return np.column_stack([counts_pos, counts_all - counts_pos]).astype(np.int64)
+
+
 def fisher_tests(
     answers: pd.DataFrame,
     items: Sequence,
@@ -113,55 +119,80 @@ def fisher_tests(
     *,
     level: float = 0.95,
     family: str = "all",
-) -> pd.DataFrame:
-    """One row per item x grouping; ``groupings`` maps grouping id -> its two levels."""
-    rows = []
+    exact_max_tables: int = kgroups.DEFAULT_MAX_TABLES,
+    n_sim: int = kgroups.DEFAULT_N_SIM,
+    seed: int = kgroups.DEFAULT_SEED,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each item against each grouping (``groupings``: grouping id -> its levels in order).
+
+    Two-level groupings: Fisher's exact 2x2 test with the conditional odds ratio (first
+    table). Groupings with three or more levels: the Fisher-Freeman-Halton test of the
+    levels x (positive, other) table, exact up to ``exact_max_tables`` tables, else a seeded
+    Monte Carlo p from ``n_sim`` tables (second table). Holm and Benjamini-Hochberg
+    adjustments run over all tests of both tables (``family="all"``) or per grouping.
+    """
     pos = set(positive)
-    level_masks = {}
-    for gid, levels in groupings.items():
-        if len(levels) != 2:
-            raise ValueError(f"grouping {gid!r} has {len(levels)} levels; a 2x2 test needs exactly 2")
-        g = answers[gid].fillna("").to_numpy()
-        level_masks[gid] = [g == lev for lev in levels]
+    level_masks = {gid: [answers[gid].fillna("").to_numpy() == lev for lev in levels] for gid, levels in groupings.items()}
+    two, many = [], []
     for it in items:
         col = answers[it.column].fillna("").to_numpy()
         answered = col != ""
         positive_mask = np.isin(col, list(pos))
         for gid, levels in groupings.items():
-            m1, m2 = (answered & m for m in level_masks[gid])
-            t = np.array(
-                [
-                    [np.count_nonzero(m1 & positive_mask), np.count_nonzero(m1 & ~positive_mask)],
-                    [np.count_nonzero(m2 & positive_mask), np.count_nonzero(m2 & ~positive_mask)],
-                ]
+            in_level = [answered & m for m in level_masks[gid]]
+            t = _collapsed(
+                np.array([np.count_nonzero(m & positive_mask) for m in in_level]), np.array([np.count_nonzero(m) for m in in_level])
             )
-            res = fisher_2x2(t, level)
-            rows.append(
+            base = {"item": it.number, "subscale": it.subscale or "", "grouping": gid}
+            if len(levels) == 2:
+                two.append(
+                    {
+                        **base,
+                        "level_1": levels[0],
+                        "level_2": levels[1],
+                        "n_1_pos": int(t[0, 0]),
+                        "n_1_neg": int(t[0, 1]),
+                        "n_2_pos": int(t[1, 0]),
+                        "n_2_neg": int(t[1, 1]),
+                        "n": int(t.sum()),
+                        "n_excluded": int(len(col) - t.sum()),
+                        **fisher_2x2(t, level),
+                    }
+                )
+                continue
+            res = kgroups.fisher_rxc(t, max_tables=exact_max_tables, n_sim=n_sim, seed=seed)
+            many.append(
                 {
-                    "item": it.number,
-                    "subscale": it.subscale or "",
-                    "grouping": gid,
-                    "level_1": levels[0],
-                    "level_2": levels[1],
-                    "n_1_pos": int(t[0, 0]),
-                    "n_1_neg": int(t[0, 1]),
-                    "n_2_pos": int(t[1, 0]),
-                    "n_2_neg": int(t[1, 1]),
+                    **base,
+                    "levels": " / ".join(levels),
+                    "n_pos": " / ".join(str(int(x)) for x in t[:, 0]),
+                    "n_neg": " / ".join(str(int(x)) for x in t[:, 1]),
                     "n": int(t.sum()),
                     "n_excluded": int(len(col) - t.sum()),
-                    **res,
+                    "p": float(res["p"]),
+                    "method": res["method"],
+                    "n_sim": res["n_sim"] if res["method"] == "monte carlo" else None,
+                    "seed": seed if res["method"] == "monte carlo" else None,
+                    "note": res.get("reason") or "",
                 }
             )
-    df = pd.DataFrame(rows)
-    if df.empty:
-        return df
-    if family == "per_grouping":
-        df["p_holm"] = df.groupby("grouping")["p"].transform(lambda s: p_adjust(s.to_numpy(), "holm"))
-        df["p_bh"] = df.groupby("grouping")["p"].transform(lambda s: p_adjust(s.to_numpy(), "BH"))
-    else:
-        df["p_holm"] = p_adjust(df["p"].to_numpy(), "holm")
-        df["p_bh"] = p_adjust(df["p"].to_numpy(), "BH")
-    return df
+    df2 = pd.DataFrame(two, columns=result("fisher").names()[:-2])
+    dfk = pd.DataFrame(many, columns=result("fisher_rxc").names()[:-2])
+    dfk = dfk.astype({"n_sim": "Int64", "seed": "Int64"})
+    _adjust(df2, dfk, family)
+    return df2, dfk
+
+
+def _adjust(df2: pd.DataFrame, dfk: pd.DataFrame, family: str) -> None:
+    """Holm and BH columns on both tables, over the family (all tests, or per grouping)."""
+    both = pd.concat([df2[["grouping", "p"]].assign(_t=0), dfk[["grouping", "p"]].assign(_t=1)], ignore_index=True)
+    for col, method in (("p_holm", "holm"), ("p_bh", "BH")):
+        if family == "per_grouping":
+            adj = both.groupby("grouping")["p"].transform(lambda s, m=method: p_adjust(s.to_numpy(), m))
+        else:
+            adj = pd.Series(p_adjust(both["p"].to_numpy(), method), index=both.index)
+        df2[col] = adj[both["_t"] == 0].to_numpy().astype(float)
+        dfk[col] = adj[both["_t"] == 1].to_numpy().astype(float)
 
 
 # ----------------------------------------------------------------------------- entries
@@ -169,15 +200,20 @@ def main(smk) -> None:
     instrument = load_instrument(smk.input.instrument)
     answers = read_result(smk.input.questionnaire, result("questionnaire"))
     groupings = grouping_levels(smk.params.demographics, smk.params.groupings)
-    df = fisher_tests(
+    mc = smk.params.monte_carlo
+    two, many = fisher_tests(
         answers,
         instrument.scored_items,
         groupings,
         smk.params.collapse["positive"],
         level=smk.params.ci_level,
         family=smk.params.family,
+        exact_max_tables=mc["exact_max_tables"],
+        n_sim=mc["n_sim"],
+        seed=mc["seed"],
     )
-    write_result(df, smk.output.fisher, result("fisher"))
+    write_result(two, smk.output.fisher, result("fisher"))
+    write_result(many, smk.output.fisher_rxc, result("fisher_rxc"))
 
 
 if "snakemake" in globals():

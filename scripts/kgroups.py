@@ -1,6 +1,6 @@
 """Tests for groupings with more than two levels, with the same answers as R.
 
-The item and scale tests in :mod:`inference` need a two-level grouping (a 2x2 Fisher test,
+The item and scale tests in :mod:`fisher_tests` and :mod:`scale_group_tests` need a two-level grouping (a 2x2 Fisher test,
 Mann-Whitney U, Welch's t). A study with three counties, four programmes or a third gender
 level needs their k-level counterparts:
 
@@ -19,7 +19,7 @@ with a meet-in-the-middle split for tables with two columns that makes exact p c
 our k x 2 tables (see :func:`fisher_rxc`).
 
 Degenerate input (one non-empty group, a table with one non-empty row) never raises: the
-result carries NaN (or p = 1 for a table, as :func:`inference.fisher_2x2` does) and a
+result carries NaN (or p = 1 for a table, as :func:`fisher_tests.fisher_2x2` does) and a
 ``reason``. Malformed input (negative counts, NaN values) is a caller's bug and raises
 ``ValueError``.
 """

@@ -142,8 +142,15 @@ def render(fig: Figure) -> dict[str, bytes]:
     return out
 
 
-def save(fig: Figure, png: str, svg: str) -> None:
-    """Write the figure atomically as PNG and SVG."""
+#: What a figure of synthetic data says in its corner.
+SYNTHETIC_MARK = "Synthetic data: invented people and answers"
+
+
+def save(fig: Figure, png: str, svg: str, *, synthetic: bool = False) -> None:
+    """Write the figure atomically as PNG and SVG; a figure of synthetic data says so."""
+    if synthetic:
+        with style():
+            fig.text(0.995, 0.004, SYNTHETIC_MARK, ha="right", va="bottom", fontsize=7, color="#9a5b00", fontstyle="italic")
     data = render(fig)
     write_bytes(png, data["png"])
     write_bytes(svg, data["svg"])

@@ -1,44 +1,58 @@
-"""The reviewer's report: fragments from result files, rendered by Quarto or pandoc + typst.
+"""The reviewer's report: the template filled with the facts and tables the rules computed.
 
-The report only formats what earlier rules computed. This stage
+This stage
 
-1. writes markdown fragments (tables, figure references, summaries) from the result files
-   into ``results/report/source/fragments/``, next to a copy of ``reports/report.qmd`` and
-   the figures, so the source folder is self-contained;
-2. records provenance: SHA-256 of every input (the anonymisation rules hash the raw files,
+1. formats the result tables as markdown tables (numbers rounded for reading; where a
+   computed value differs from the published one, the cell shows both);
+2. fills the template ``reports/report.qmd.j2`` (jinja2) with those tables and with
+   ``facts.json`` (rule ``report_facts``): every sentence of the report is in the template,
+   chosen by a fact and printing facts, so nothing in it is typed in by hand and nothing can
+   contradict the results; a new result table is available to the template by its contract
+   key (``results.<key>``) and can be set as a table with ``| table``;
+3. records provenance: SHA-256 of every input (the anonymisation rules hash the raw files,
    this stage hashes the rest), the config used (lists that name places, services and
    organisations withheld), the git commit and whether the tree was dirty, Python and
-   package versions, the renderer, and the date the data was built
-   (``SOURCE_DATE_EPOCH`` when set);
-3. renders HTML and PDF. With ``quarto`` on PATH (or ``report.renderer: quarto``):
-   ``quarto render`` (self-contained HTML; PDF via Quarto's typst format). Otherwise the same
-   source through pandoc (``pypandoc_binary``): standalone HTML with embedded resources, and
-   typst source compiled to PDF by the ``typst`` package, with only typst's bundled fonts so
-   the PDF does not depend on the fonts of the machine.
+   package versions, the renderer, and the date the data was built (``SOURCE_DATE_EPOCH``);
+4. renders HTML and PDF from ``results/report/source/report.qmd``: with ``quarto`` on PATH
+   (or ``report.renderer: quarto``) by ``quarto render`` (self-contained HTML; PDF through
+   Quarto's typst format), otherwise by pandoc (``pypandoc_binary``: standalone HTML with
+   embedded resources; typst source compiled by the ``typst`` package with its bundled fonts
+   only, so the PDF does not depend on the machine's fonts).
 
-The source uses only what both renderers handle: ``{{< include >}}`` shortcodes (resolved
-here for pandoc), pipe tables, images, fenced divs and raw typst blocks.
+Long tables break across PDF pages with their header repeated (the template's typst
+preamble makes pandoc's table figures breakable), and long unbroken tokens (ids, hashes)
+wrap inside their column.
 """
 
 import logging
 import math
-import os
 import re
 import shutil
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from contracts import read_result, result
+from contracts import RESULTS_LIST, read_result, result
 from outputs import write_bytes, write_json, write_text
 from provenance import build_date, git_state, sha256_file, versions, withhold
+from specs import parse_spec
 from stage import as_list, run_rule
 
 ROOT = Path(__file__).resolve().parent.parent
-INCLUDE = re.compile(r"^\{\{<\s*include\s+(\S+)\s*>\}\}\s*$", re.MULTILINE)
+TEMPLATE = "report.qmd.j2"
+log = logging.getLogger("ripls.report")
+
+#: Figures the report shows, with their captions, by contract key of the PNG.
+FIGURE_CAPTIONS = {
+    "likert_png": "Answers to every scored item, by subscale: diverging stacked bars centred on the neutral category.",
+    "distributions_png": "Subscale scores, overall and by a grouping, with n and the possible range.",
+    "flipchart_png": "Flip-chart themes: % of the notes on each sheet coded with each theme.",
+    "heatmap_png": "Coded segments per sub-theme in each focus group.",
+}
 
 
 # ----------------------------------------------------------------------------- formatting
@@ -51,7 +65,7 @@ def esc(value) -> str:
 
 
 def num(x, decimals: int = 2) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)) or x == "":
+    if x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x)) or x == "":
         return ""
     x = float(x)
     if math.isinf(x):
@@ -60,9 +74,27 @@ def num(x, decimals: int = 2) -> str:
 
 
 def pval(p) -> str:
-    if p is None or (isinstance(p, float) and math.isnan(p)):
+    if p is None or p is pd.NA or (isinstance(p, float) and math.isnan(p)):
         return ""
     return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
+
+
+def words(n: int) -> str:
+    """A count in words up to twelve, in digits above (house style for prose)."""
+    n = int(n)
+    return NUMBER_WORDS[n] if 0 <= n < len(NUMBER_WORDS) else str(n)
+
+
+def plural(n: int, singular: str, many: str | None = None) -> str:
+    return singular if int(n) == 1 else (many or singular + "s")
+
+
+def join_and(items: Sequence[Any]) -> str:
+    items = [str(i) for i in items]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""
 
 
 def md_table(header: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[int] | None = None, align: str | None = None) -> str:
@@ -78,15 +110,21 @@ def md_table(header: Sequence[str], rows: Sequence[Sequence[str]], widths: Seque
     return "\n".join(lines) + "\n"
 
 
+def frame_table(df: pd.DataFrame) -> str:
+    """Any result table as a markdown table (floats to 3 decimals): the template's ``| table``."""
+    rows = [[esc(num(v, 3)) if isinstance(v, float) else esc(v) for v in r] for r in df.itertuples(index=False)]
+    return md_table([esc(c) for c in df.columns], rows)
+
+
 # ----------------------------------------------------------------------------- published values
 class Published:
     """Published figures and their reproduction status, found by what they compute."""
 
-    def __init__(self, figures: pd.DataFrame, checks: pd.DataFrame):
-        from reproduction_check import parse_spec
-
-        status = checks.set_index("figure").to_dict("index")
+    def __init__(self, figures: pd.DataFrame | None, checks: pd.DataFrame | None):
         self._by_target: dict[tuple, list[dict]] = {}
+        if figures is None or checks is None:
+            return
+        status = checks.set_index("figure").to_dict("index")
         for rec in figures.to_dict("records"):
             spec = parse_spec(rec.get("compute") or "", figure=rec["figure"]) if rec.get("compute") else None
             if spec is None or spec.aggregate is not None:
@@ -109,38 +147,23 @@ def cell(computed: str, pub: dict | None) -> str:
     return computed
 
 
-# ----------------------------------------------------------------------------- fragments
-def banner(synthetic: bool) -> str:
-    if not synthetic:
-        return ""
-    return (
-        "::: {.callout-warning}\n"
-        "**Synthetic data.** This report is built from the repository's synthetic study: invented people, "
-        "invented organisations and invented answers, generated by a seeded script so that they reproduce the "
-        "figures the paper published. It demonstrates and checks the analysis; it says nothing about real "
-        "professionals. Run the pipeline on the real exports to analyse the study itself.\n"
-        ":::\n"
-    )
-
-
+# ----------------------------------------------------------------------------- tables
 def table1_md(t1: pd.DataFrame, pub: Published) -> str:
+    """One row per level of every grouping (any number of levels), then the response rows."""
     rows = []
-    for var, part in t1[t1["variable"] != "response"].groupby("variable", sort=False):
-        cells = [f"**{esc(part['variable_label'].iloc[0])}**"]
-        for rec in part.to_dict("records"):
+    for var, part in t1.groupby("variable", sort=False):
+        for i, rec in enumerate(part.to_dict("records")):
             p = pub.get("tables/table1_demographics.csv", {"variable": var, "level": rec["level"]}, "pct", "table1")
-            cells.append(cell(f"{esc(rec['level_label'])}: {num(rec['pct'], 1)}% ({rec['n']})", p))
-        rows.append(cells)
-    width = max(len(r) for r in rows)
-    rows = [r + [""] * (width - len(r)) for r in rows]
-    header = ["Variable"] + [f"Level {i}" for i in range(1, width - 1)] + ["Non-response"]
-    resp = t1[t1["variable"] == "response"].set_index("level")
-    n = int(t1["denominator"].iloc[0])
-    note = (
-        f"Percentages of the {n} respondents (n in brackets). Response rate: {resp.loc['responded', 'n']} of "
-        f"{resp.loc['responded', 'denominator']} ({num(resp.loc['responded', 'pct'], 1)}%).\n"
-    )
-    return md_table(header, rows, widths=[14] + [12] * (width - 1)) + "\n" + note
+            rows.append(
+                [
+                    f"**{esc(rec['variable_label'])}**" if i == 0 else "",
+                    esc(rec["level_label"]),
+                    str(rec["n"]),
+                    str(rec["denominator"]),
+                    cell(num(rec["pct"], 1), p),
+                ]
+            )
+    return md_table(["Variable", "Level", "n", "of", "%"], rows, widths=[16, 24, 5, 5, 14], align="llrrr")
 
 
 def table2_md(t2: pd.DataFrame, pub: Published) -> str:
@@ -185,18 +208,15 @@ def table3_md(t3: pd.DataFrame, items: pd.DataFrame, subscale_names: Mapping[str
 
 
 def table4_md(t4: pd.DataFrame, sheet_titles: Mapping[str, str]) -> str:
-    columns = []
+    """One row per theme and sub-theme (↳), grouped by sheet: long sheets stay readable."""
+    rows = []
     for sheet in t4["sheet"].drop_duplicates():
         part = t4[t4["sheet"] == sheet]
-        lines = []
+        rows.append([f"**{esc(sheet_titles.get(sheet, sheet))}** (n = {part['denominator'].iloc[0]} notes)", "", ""])
         for rec in part.to_dict("records"):
-            text = f"{esc(rec['sub_theme'] or rec['theme'])}: {rec['n_notes']} ({num(rec['pct'], 1)}%)"
-            lines.append(("↳ " + text) if rec["sub_theme"] else text)
-        columns.append((f"{sheet_titles.get(sheet, sheet)} (n = {part['denominator'].iloc[0]} notes)", lines))
-    depth = max(len(c[1]) for c in columns)
-    rows = [[c[1][i] if i < len(c[1]) else "" for c in columns] for i in range(depth)]
-    note = "Notes coded with each theme (% of the notes on the sheet); ↳ marks a sub-theme. A note may carry several themes.\n"
-    return md_table([c[0] for c in columns], rows, widths=[40] * len(columns)) + "\n" + note
+            name = f"↳ {esc(rec['sub_theme'])}" if rec["sub_theme"] else esc(rec["theme"])
+            rows.append([name, str(rec["n_notes"]), num(rec["pct"], 1)])
+    return md_table(["Theme", "Notes", "%"], rows, widths=[50, 6, 6], align="lrr")
 
 
 def reliability_md(t2: pd.DataFrame, level: float) -> str:
@@ -214,8 +234,13 @@ def reliability_md(t2: pd.DataFrame, level: float) -> str:
         ]
         for r in t2.to_dict("records")
     ]
-    head = ["Subscale", "k", "n (α)", "α", f"{round(level * 100)}% CI (Feldt)", "Mean", "SD", "Median", "n scored"]
+    head = ["Subscale", "k", "n (α)", "α", f"{ci_label(level)} CI (Feldt)", "Mean", "SD", "Median", "n scored"]
     return md_table(head, rows, widths=[28, 4, 6, 7, 14, 7, 7, 7, 12], align="lrrrrrrrr")
+
+
+def ci_label(level: float) -> str:
+    """'95%' for 0.95, '99.5%' for 0.995."""
+    return f"{level * 100:g}%"
 
 
 def items_md(items: pd.DataFrame, labels: Sequence[str]) -> str:
@@ -240,7 +265,7 @@ def items_md(items: pd.DataFrame, labels: Sequence[str]) -> str:
     return md_table(head, rows, align="rlr" + "r" * len(labels) + "llrrr")
 
 
-def fisher_md(f: pd.DataFrame, collapse: Mapping) -> str:
+def fisher_md(f: pd.DataFrame, level: float) -> str:
     rows = []
     for r in f.to_dict("records"):
         ci = f"[{num(r['or_ci_low'])}, {num(r['or_ci_high'])}]" if not math.isnan(r["odds_ratio"]) else ""
@@ -257,15 +282,28 @@ def fisher_md(f: pd.DataFrame, collapse: Mapping) -> str:
                 pval(r["p_bh"]),
             ]
         )
-    pos = ", ".join(collapse["positive"])
-    note = (
-        f"Each cell gives {esc(collapse.get('positive_label', 'agree'))} / {esc(collapse.get('negative_label', 'not agree'))} "
-        f"counts: answers {esc(pos)} versus all other answers. n (excluded: non-response to the item or the grouping). "
-        "p: Fisher's exact test, two-sided. OR: conditional maximum-likelihood odds ratio with exact 95% CI. "
-        f"Adjusted across all {len(f)} tests by Holm and by Benjamini-Hochberg.\n\n"
-    )
-    head = ["Item", "Grouping", "Group 1", "Group 2", "n (excl.)", "p", "OR [95% CI]", "p Holm", "p BH"]
-    return note + md_table(head, rows, widths=[4, 9, 12, 12, 7, 6, 18, 6, 6], align="rllllrrrr")
+    head = ["Item", "Grouping", "Group 1", "Group 2", "n (excl.)", "p", f"OR [{ci_label(level)} CI]", "p Holm", "p BH"]
+    return md_table(head, rows, widths=[4, 9, 12, 12, 7, 6, 18, 6, 6], align="rllllrrrr")
+
+
+def fisher_rxc_md(f: pd.DataFrame) -> str:
+    rows = [
+        [
+            str(r["item"]),
+            esc(r["grouping"]),
+            esc(r["levels"]),
+            esc(r["n_pos"]),
+            esc(r["n_neg"]),
+            f"{r['n']} ({r['n_excluded']})",
+            pval(r["p"]),
+            esc(r["method"] + (f" ({int(r['n_sim']):,} tables)" if r["method"] == "monte carlo" else "")),
+            pval(r["p_holm"]),
+            pval(r["p_bh"]),
+        ]
+        for r in f.to_dict("records")
+    ]
+    head = ["Item", "Grouping", "Levels", "Positive", "Other", "n (excl.)", "p", "Method", "p Holm", "p BH"]
+    return md_table(head, rows, widths=[4, 8, 14, 9, 9, 7, 6, 12, 6, 6], align="rllllrrlrr")
 
 
 def scale_tests_md(g: pd.DataFrame) -> str:
@@ -277,15 +315,35 @@ def scale_tests_md(g: pd.DataFrame) -> str:
             f"{num(r['median_1'], 1)} / {num(r['median_2'], 1)}",
             f"{num(r['mean_1'])} / {num(r['mean_2'])}",
             num(r["mwu_u"], 1),
-            f"{pval(r['mwu_p'])} ({esc(r['mwu_method'])})",
+            f"{pval(r['mwu_p'])} ({esc(r['mwu_method'])})" if r["mwu_method"] else "",
             num(r["rank_biserial"]),
-            f"{num(r['welch_t'])} ({num(r['welch_df'], 1)})",
+            f"{num(r['welch_t'])} ({num(r['welch_df'], 1)})" if not math.isnan(r["welch_t"]) else "",
             pval(r["welch_p"]),
         ]
         for r in g.to_dict("records")
     ]
     head = ["Subscale", "Grouping", "n", "Median", "Mean", "U", "p (MWU)", "r rank-biserial", "Welch t (df)", "p (Welch)"]
     return md_table(head, rows, widths=[12, 9, 14, 8, 10, 6, 12, 7, 10, 7], align="lllllrrrrr")
+
+
+def scale_tests_k_md(g: pd.DataFrame) -> str:
+    rows = [
+        [
+            esc(r["subscale"]),
+            esc(r["grouping"]),
+            esc(r["levels"]),
+            esc(r["n"]),
+            esc(r["median"]),
+            f"{num(r['kw_h'])} ({num(r['kw_df'], 0)})",
+            pval(r["kw_p"]),
+            num(r["epsilon_squared"], 3),
+            f"{num(r['welch_f'])} ({num(r['welch_df1'], 0)}, {num(r['welch_df2'], 1)})" if not math.isnan(r["welch_f"]) else "",
+            pval(r["welch_p"]),
+        ]
+        for r in g.to_dict("records")
+    ]
+    head = ["Subscale", "Grouping", "Levels", "n", "Median", "H (df)", "p (KW)", "ε²", "Welch F (df)", "p (Welch)"]
+    return md_table(head, rows, widths=[11, 8, 14, 8, 10, 8, 6, 5, 12, 6], align="lllllrrrrr")
 
 
 def focus_groups_md(fg: pd.DataFrame, sizes: pd.DataFrame) -> str:
@@ -300,9 +358,7 @@ def focus_groups_md(fg: pd.DataFrame, sizes: pd.DataFrame) -> str:
 
 
 def quotes_md(q: pd.DataFrame) -> str:
-    if q.empty:
-        return "No quotes.\n"
-    out = [f"*Rule:* {esc(q['rule'].iloc[0])}.\n"]
+    out = []
     for (cat, theme, sub), part in q.groupby(["category", "theme", "sub_theme"], sort=False):
         title = " › ".join(esc(x) for x in (cat, theme, sub) if x)
         out.append(f"**{title}**\n")
@@ -312,141 +368,100 @@ def quotes_md(q: pd.DataFrame) -> str:
 
 
 def checks_md(checks: pd.DataFrame) -> str:
-    counts = checks["status"].value_counts()
-    summary = ", ".join(f"{n} {s}" for s, n in counts.items())
     rows = [
         [esc(r["figure"]), esc(r["location"]), esc(r["published"]), esc(r["computed"]), esc(r["status"]), esc(r["note"])]
         for r in checks.to_dict("records")
     ]
     head = ["Figure", "Location", "Published", "Computed", "Status", "Note"]
-    return f"{len(checks)} published figures: {summary}.\n\n" + md_table(head, rows, widths=[16, 7, 9, 9, 10, 40])
+    return md_table(head, rows, widths=[16, 7, 9, 9, 10, 40])
+
+
+AUDIT_ORDER = {"impossible": 0, "inconsistent": 1, "unreachable in synthetic data": 2, "ambiguous": 3, "consistent": 4}
 
 
 def audit_md(audit: pd.DataFrame) -> str:
-    counts = audit["verdict"].value_counts()
-    summary = ", ".join(f"{n} {s}" for s, n in counts.items())
-    order = {"impossible": 0, "inconsistent": 1, "unreachable in synthetic data": 2, "ambiguous": 3, "consistent": 4}
-    audit = audit.assign(_o=audit["verdict"].map(order).fillna(5)).sort_values(["_o", "check"], kind="stable")
+    audit = audit.assign(_o=audit["verdict"].map(AUDIT_ORDER).fillna(5)).sort_values(["_o", "check"], kind="stable")
     rows = [
         [esc(r["check"]), esc(r["figures"]), esc(r["published"]), esc(r["test"]), f"**{esc(r['verdict'])}**", esc(r["detail"])]
         for r in audit.to_dict("records")
     ]
     head = ["Check", "Figures", "Published", "Test", "Verdict", "Detail"]
-    return f"{len(audit)} checks: {summary}.\n\n" + md_table(head, rows, widths=[12, 14, 9, 10, 9, 40])
+    return md_table(head, rows, widths=[12, 14, 9, 10, 9, 40])
 
 
-def anonymisation_md(kanon: Mapping, alog: Mapping, redaction: pd.DataFrame) -> str:
-    hist = ", ".join(f"{n} of size {s}" for s, n in kanon["class_size_histogram"].items())
-    text = (
-        f"**k-anonymity** over {', '.join(kanon['quasi_identifiers'])}: {kanon['records']} records fall into "
-        f"{kanon['classes']} classes ({hist}); the smallest class has {kanon['smallest_class']} record(s), and "
-        f"{kanon['records_in_classes_below_k']} records lie in classes smaller than k = {kanon['k']}. "
+def provenance_tables(prov: Mapping) -> dict[str, str]:
+    inputs = md_table(["File", "SHA-256"], [[esc(p), h] for p, h in sorted(prov["inputs"].items())], widths=[30, 50])
+    packages = md_table(["Package", "Version"], [[esc(k), esc(v)] for k, v in prov["versions"]["packages"].items()], widths=[20, 20])
+    return {"inputs": inputs, "packages": packages}
+
+
+def tables_md(t: Mapping[str, Any], config: Mapping, instrument, pub: Published) -> dict[str, str]:
+    """The markdown of every table the results hold, by name."""
+    out: dict[str, str] = {}
+    if "table1" in t:
+        a = config["analysis"]
+        names = {s.id: s.name for s in instrument.subscales}
+        out |= {
+            "table1": table1_md(t["table1"], pub),
+            "table2": table2_md(t["table2"], pub),
+            "table3": table3_md(t["table3"], t["item_statistics"], names, pub),
+            "reliability": reliability_md(t["table2"], a["ci_level"]),
+            "items": items_md(t["item_statistics"], instrument.labels),
+            "fisher": fisher_md(t["fisher"], a["ci_level"]) if len(t["fisher"]) else "",
+            "fisher_rxc": fisher_rxc_md(t["fisher_rxc"]) if len(t["fisher_rxc"]) else "",
+            "scale_tests": scale_tests_md(t["scale_tests"]) if len(t["scale_tests"]) else "",
+            "scale_tests_k": scale_tests_k_md(t["scale_tests_k"]) if len(t["scale_tests_k"]) else "",
+        }
+    if "table4" in t and len(t["table4"]):
+        out["table4"] = table4_md(t["table4"], config["qualitative"]["flipchart"].get("sheet_titles", {}))
+    if "focus_groups" in t and len(t["focus_groups"]):
+        out["focus_groups"] = focus_groups_md(t["focus_groups"], t["sizes"])
+    if "quotes" in t and len(t["quotes"]):
+        out["quotes"] = quotes_md(t["quotes"])
+    if "checks" in t:
+        out["checks"] = checks_md(t["checks"])
+        out["audit"] = audit_md(t["audit"])
+    return out
+
+
+# ----------------------------------------------------------------------------- the template
+def environment(folder: Path):
+    """The jinja2 environment of the report template: undefined names are errors (a fact the
+    template asks for must exist), comments are ``<!--# ... #-->`` so that typst's ``#{`` and
+    markdown's braces pass through."""
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(folder)),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        comment_start_string="<!--#",
+        comment_end_string="#-->",
+        autoescape=False,
     )
-    if kanon["records_in_classes_below_k"]:
-        text += "The analysis file must not be released as it is: recode or suppress quasi-identifiers first.\n\n"
-    else:
-        text += "\n\n"
-    dropped = ", ".join(f"{k} ({v})" for k, v in alog.get("dropped_values", {}).items())
-    comments = alog.get("free_text_comments_dropped", 0)
-    text += f"**Questionnaire.** Values dropped by column: {dropped}. Free-text comments dropped: {comments}.\n\n"
-    totals = redaction.groupby("category")["count"].sum().sort_values(ascending=False)
-    text += "**Free text.** Replacements by category: " + ", ".join(f"{esc(c)} {n}" for c, n in totals.items()) + ".\n"
-    return text
-
-
-def figures_md(captions: Mapping[str, str]) -> str:
-    return "\n".join(f"![{esc(cap)}](figures/{name}.png){{width=100%}}\n" for name, cap in captions.items())
-
-
-FIGURE_CAPTIONS = {
-    "likert_items": "Answers to every scored item, by subscale: diverging stacked bars centred on the neutral category.",
-    "subscale_distributions": "Subscale scores, overall and by organisation, with n and the possible range.",
-    "flipchart_themes": "Flip-chart themes: % of the notes on each sheet coded with each theme.",
-    "focus_group_heatmap": "Coded segments per sub-theme in each focus group.",
-}
-
-
-def summary_md(
-    sample: Mapping,
-    t2: pd.DataFrame,
-    fisher: pd.DataFrame,
-    scale: pd.DataFrame,
-    t4: pd.DataFrame,
-    sizes: pd.DataFrame,
-    checks: pd.DataFrame,
-    audit: pd.DataFrame,
-) -> str:
-    means = "; ".join(
-        f"{esc(r['name'].split(' to ')[0])} {num(r['mean'])} (n = {r['n_scored']}, α = {num(r['alpha'])})" for r in t2.to_dict("records")
+    env.filters.update(
+        {"esc": esc, "num": num, "pval": pval, "words": words, "plural": plural, "join_and": join_and, "ci": ci_label, "table": frame_table}
     )
-    min_holm = fisher["p_holm"].min()
-    min_scale = min(scale["mwu_p"].min(), scale["welch_p"].min())
-    expect = t4[(t4["sub_theme"] == "") & (t4["theme"] != "(no theme)")]
-    by_sheet = {s: p.sort_values("n_notes", ascending=False).iloc[0] for s, p in expect.groupby("sheet")}
-    denom = t4.groupby("sheet")["denominator"].first()
-    sheets = "; ".join(f"{denom[s]} {s} notes (most often: {esc(r['theme'])}, {r['n_notes']})" for s, r in by_sheet.items())
-    status = checks["status"].value_counts()
-    verdicts = audit["verdict"].value_counts()
-    return (
-        f"- **Response.** {sample['respondents_n']} of {sample['roster_n']} participants returned the questionnaire "
-        f"({num(sample['response_rate_pct'], 1)}%).\n"
-        f"- **Readiness.** Mean subscale scores: {means}.\n"
-        f"- **Demographic differences.** None of the {len(fisher)} item-level Fisher tests is significant after Holm "
-        f"correction (smallest adjusted p = {pval(min_holm)}); the smallest p of the {len(scale)} scale-score comparisons "
-        f"(Mann-Whitney and Welch) is {pval(min_scale)}.\n"
-        f"- **Flip charts.** {sheets}.\n"
-        f"- **Focus groups.** {len(sizes)} groups of {', '.join(str(x) for x in sizes['n_participants'])} speaking participants "
-        f"({int(sizes['n_participants'].sum())} in all).\n"
-        f"- **Against the paper.** {status.get('reproduced', 0)} of {len(checks)} published figures reproduced, "
-        f"{status.get('differs', 0)} differ, {status.get('not computable from the data', 0)} are not computable from data; "
-        f"the consistency audit finds {verdicts.get('impossible', 0)} impossible and {verdicts.get('inconsistent', 0)} "
-        "inconsistent published figures.\n"
-    )
+    return env
 
 
-def methods_md(config: Mapping, instrument) -> str:
-    a = config["analysis"]
-    sub = "; ".join(f"{esc(s.name)} (items {', '.join(str(i.number) for i in s.items)})" for s in instrument.subscales)
-    rule = (
-        "only respondents who answered every item"
-        if instrument.missing_method == "complete"
-        else f"respondents with at most {instrument.max_missing} item(s) skipped, prorated"
-    )
-    scale = ", ".join(f"{esc(lab)} = {num(s, 0)}" for lab, s in zip(instrument.labels, instrument.scores, strict=True))
-    return (
-        f"- **Instrument:** {esc(instrument.name)}. Answers scored {scale}. Subscales: {sub}. "
-        f"A subscale score is the unweighted sum of its items, for {rule}.\n"
-        f"- **Reliability:** Cronbach's α on the {esc(a['alpha_missing'])} complete cases of each subscale, with Feldt's "
-        f"{round(a['ci_level'] * 100)}% CI; item-rest correlation and α if the item is deleted.\n"
-        f"- **Table 3:** the {a['table3']['per_subscale']} most highly rated items of each subscale, ranked toward the "
-        "subscale's ready pole by median, then mode, then % in the modal category.\n"
-        f"- **Fisher tests:** each item collapsed to {esc(', '.join(a['collapse']['positive']))} versus the rest, against "
-        f"{esc(', '.join(a['fisher_groupings']))}; adjusted by Holm and Benjamini-Hochberg across all tests.\n"
-        f"- **Scale scores by group:** Mann-Whitney U (exact p without ties when both groups have at most "
-        f"{a['exact_mwu_max_n']} values, otherwise normal approximation with continuity correction), rank-biserial "
-        f"correlation, and Welch's t-test, by {esc(', '.join(a['scale_test_groupings']))}.\n"
-        f"- **Disclosure control:** k-anonymity with k = {config['k_anonymity']['k']} over "
-        f"{esc(', '.join(config['k_anonymity']['quasi_identifiers']))}.\n"
-    )
+def render_template(folder: Path, context: Mapping[str, Any], name: str = TEMPLATE) -> str:
+    return tidy_markdown(environment(folder).get_template(name).render(**context))
 
 
-# ----------------------------------------------------------------------------- provenance
-def provenance_md(prov: Mapping) -> str:
-    rows = [[f"`{esc(p)}`", f"`{h}`"] for p, h in sorted(prov["inputs"].items())]
-    git = prov["git"]
-    dirty = {True: "yes (uncommitted changes)", False: "no", None: "unknown"}[git["dirty"]]
-    vers = [[esc(k), esc(v)] for k, v in prov["versions"]["packages"].items()]
-    r = prov["versions"]["renderer"]
-    return (
-        f"**Data built:** {prov['built']['date']} (from {esc(prov['built']['source'])}).\n\n"
-        f"**Git commit:** `{git['commit']}`; working tree dirty: {dirty}.\n\n"
-        f"**Rendered by:** {esc(r['name'])} {esc(r['version'])}.\n\n"
-        f"**Python:** {prov['versions']['python']} on {esc(prov['versions']['platform'])}.\n\n"
-        "**Input files (SHA-256):**\n\n" + md_table(["File", "SHA-256"], rows, widths=[30, 50]) + "\n"
-        "**Package versions:**\n\n" + md_table(["Package", "Version"], vers, widths=[20, 20]) + "\n"
-        "**Configuration used** (lists that name places, services and organisations withheld):\n\n"
-        "```yaml\n" + prov["config_yaml"] + "```\n"
-    )
+def tidy_markdown(text: str) -> str:
+    """A blank line before and after every pipe table, which pandoc needs to see a table (a
+    template block that ends a line of text would otherwise glue the table to the paragraph)."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        is_row = line.startswith("|")
+        prev = out[-1] if out else ""
+        if line.strip() and prev.strip() and (is_row != prev.startswith("|")):
+            out.append("")
+        out.append(line)
+    return "\n".join(out)
 
 
 # ----------------------------------------------------------------------------- rendering
@@ -470,21 +485,11 @@ def choose_renderer(preference: str) -> dict:
     return {"name": "pandoc + typst", "version": f"pandoc {pypandoc.get_pandoc_version()}, typst {typst.__version__}"}
 
 
-def resolve_includes(text: str, base: Path) -> str:
-    """Expand Quarto ``{{< include file >}}`` shortcodes (recursively) for pandoc."""
-
-    def expand(m: re.Match) -> str:
-        path = base / m.group(1)
-        return resolve_includes(path.read_text(encoding="utf-8"), path.parent)
-
-    return INCLUDE.sub(expand, text)
-
-
 def render_pandoc(source: Path, formats: Sequence[str], epoch: int, outputs: Mapping[str, Path]) -> None:
     import pypandoc
     import typst
 
-    md = resolve_includes((source / "report.qmd").read_text(encoding="utf-8"), source)
+    md = (source / "report.qmd").read_text(encoding="utf-8")
     common = ["--standalone", f"--resource-path={source}", "--toc", "--toc-depth=2"]
     if "html" in formats:
         html = pypandoc.convert_text(
@@ -498,99 +503,116 @@ def render_pandoc(source: Path, formats: Sequence[str], epoch: int, outputs: Map
         write_bytes(outputs["pdf"], pdf)
 
 
+#: Quarto's scratch files in the source folder, removed after rendering (Quarto copies
+#: third-party files there, which have no place in results/).
+QUARTO_SCRATCH = (".quarto", "report_files", "_freeze")
+
+
 def render_quarto(quarto: str, source: Path, formats: Sequence[str], epoch: int, outputs: Mapping[str, Path]) -> None:
+    import os
+
     env = {**os.environ, "SOURCE_DATE_EPOCH": str(epoch)}
-    for fmt, to, name in (("html", "html", "report.html"), ("pdf", "typst", "report.pdf")):
-        if fmt not in formats:
-            continue
-        subprocess.run([quarto, "render", "report.qmd", "--to", to, "--output", name], cwd=source, env=env, check=True, capture_output=True)
-        write_bytes(outputs[fmt], (source / name).read_bytes())
-        (source / name).unlink()
+    try:
+        for fmt, to, name in (("html", "html", "report.html"), ("pdf", "typst", "report.pdf")):
+            if fmt not in formats:
+                continue
+            proc = subprocess.run(
+                [quarto, "render", "report.qmd", "--to", to, "--output", name],
+                cwd=source,
+                env=env,
+                check=False,
+                capture_output=True,
+                text=True,
+            )
+            for line in (proc.stderr or "").splitlines():
+                if line.strip():  # Quarto's own messages (warnings included) go to the rule's log
+                    log.info("quarto: %s", line.rstrip())
+            if proc.returncode != 0:
+                raise RuntimeError(f"quarto render --to {to} failed with exit status {proc.returncode}: see the log")
+            write_bytes(outputs[fmt], (source / name).read_bytes())
+            (source / name).unlink()
+    finally:
+        for scratch in QUARTO_SCRATCH:
+            path = source / scratch
+            if path.is_dir():
+                shutil.rmtree(path)
+            elif path.exists():
+                path.unlink()
 
 
 # ----------------------------------------------------------------------------- entry
-def main(smk) -> None:
+def report_context(
+    facts: Mapping, t: Mapping[str, Any], config: Mapping, instrument, *, figures: list, built: Mapping, prov: Mapping, renderer: Mapping
+) -> dict[str, Any]:
+    """What the template sees: the facts (``f``), the formatted tables (``t``), every result
+    by its contract key (``results``), the figures, and the provenance."""
     import yaml
 
+    pub = Published(t.get("published_figures"), t.get("checks"))
+    return {
+        "f": facts,
+        "t": tables_md(t, config, instrument, pub),
+        "results": t,
+        "figures": figures,
+        "built": built,
+        "prov": prov,
+        "prov_tables": provenance_tables(prov),
+        "config_yaml": yaml.safe_dump(prov["config"], sort_keys=False, allow_unicode=True, width=100),
+        "renderer": renderer,
+    }
+
+
+def load_results(inputs: Any, instrument) -> dict[str, Any]:
+    """Every CSV and JSON result that is an input of this rule, by contract key."""
+    names = {"<subscale>": [s.id for s in instrument.subscales]} if instrument else None
+    out = {}
+    for r in RESULTS_LIST:
+        path = getattr(inputs, r.key, None) if r.format in ("csv", "json") else None
+        if path is not None:
+            out[r.key] = read_result(path, r, names=names)
+    return out
+
+
+def main(smk) -> None:
     from instrument import load_instrument
 
     i = smk.input
     config = smk.config
-    instrument = load_instrument(i.instrument)
+    instrument = load_instrument(i.instrument) if getattr(i, "instrument", None) else None
     source = Path(smk.output.source)
     if source.exists():
         shutil.rmtree(source)
-    (source / "fragments").mkdir(parents=True)
-    (source / "figures").mkdir()
-    for f in Path("reports").glob("*"):
-        if f.is_file():
-            shutil.copyfile(f, source / f.name)
-    pngs = {Path(f).stem: Path(f) for f in as_list(i.figures) if f.endswith(".png")}
-    for name in FIGURE_CAPTIONS:
-        shutil.copyfile(pngs[name], source / "figures" / f"{name}.png")
+    (source / "figures").mkdir(parents=True)
+    shutil.copyfile(i.css, source / "report.css")
+    figures = []
+    for key, caption in FIGURE_CAPTIONS.items():
+        path = getattr(i, key, None)
+        if path is not None:
+            shutil.copyfile(path, source / "figures" / Path(path).name)
+            figures.append({"path": f"figures/{Path(path).name}", "caption": caption})
 
-    def read(key: str):
-        return read_result(getattr(i, key), result(key))
-
-    t1, t2, items, t3 = read("table1"), read("table2"), read("item_statistics"), read("table3")
-    fisher, scale = read("fisher"), read("scale_tests")
-    t4, fg, sizes, quotes = read("table4"), read("focus_groups"), read("sizes"), read("quotes")
-    checks, audit = read("checks"), read("audit")
-    pub = Published(read("published_figures"), checks)
-    sample = read("sample")
+    t = load_results(i, instrument)
+    facts = read_result(i.facts, result("facts"))
 
     renderer = choose_renderer(config["report"]["renderer"])
     built = build_date()
-    inputs = {**read("hashes_survey"), **read("hashes_freetext")}
-    for p in [i.instrument, i.published, i.relations, *as_list(i.records), *sorted(Path("reports").glob("*"))]:
+    inputs = {**t.get("hashes_survey", {}), **t.get("hashes_freetext", {})}
+    for p in [*as_list(getattr(i, "instrument", None)), *as_list(getattr(i, "published", None))]:
         inputs[str(p)] = sha256_file(p)
-    prov = {
-        "inputs": inputs,
-        "git": git_state(),
-        "versions": versions(renderer),
-        "built": built,
-        "config": withhold(config),
-    }
-    prov["config_yaml"] = yaml.safe_dump(prov["config"], sort_keys=False, allow_unicode=True, width=100)
-    write_json(smk.output.provenance, {k: v for k, v in prov.items() if k != "config_yaml"})
+    for p in [*as_list(getattr(i, "relations", None)), *as_list(getattr(i, "records", None)), i.template, i.css]:
+        inputs[str(p)] = sha256_file(p)
+    prov = {"inputs": inputs, "git": git_state(), "versions": versions(renderer), "built": built, "config": withhold(config)}
+    write_json(smk.output.provenance, prov)
 
-    names = {s.id: s.name for s in instrument.subscales}
-    sheet_titles = config["qualitative"]["flipchart"]["sheet_titles"]
-    fragments = {
-        "banner": banner(config["study"]["synthetic"]),
-        "summary": summary_md(sample, t2, fisher, scale, t4, sizes, checks, audit),
-        "methods": methods_md(config, instrument),
-        "table1": table1_md(t1, pub),
-        "table2": table2_md(t2, pub),
-        "table3": table3_md(t3, items, names, pub),
-        "table4": table4_md(t4, sheet_titles),
-        "reliability": reliability_md(t2, config["analysis"]["ci_level"]),
-        "items": items_md(items, instrument.labels),
-        "fisher": fisher_md(fisher, config["analysis"]["collapse"]),
-        "scale_tests": scale_tests_md(scale),
-        "focus_groups": focus_groups_md(fg, sizes),
-        "quotes": quotes_md(quotes),
-        "figures": figures_md(FIGURE_CAPTIONS),
-        "checks": checks_md(checks),
-        "audit": audit_md(audit),
-        "anonymisation": anonymisation_md(read("k_anonymity"), read("anonymisation_log"), read("redaction_log")),
-        "provenance": provenance_md(prov),
-    }
-    for name, text in fragments.items():
-        write_text(source / "fragments" / f"{name}.md", text)
-    # The front matter lives in report.qmd; the title comes from the config, the date from provenance.
-    qmd = (source / "report.qmd").read_text(encoding="utf-8")
-    qmd = qmd.replace("@@TITLE@@", config["study"]["title"].replace('"', "'")).replace("@@DATE@@", built["date"])
-    write_text(source / "report.qmd", qmd)
+    context = report_context(facts, t, config, instrument, figures=figures, built=built, prov=prov, renderer=renderer)
+    write_text(source / "report.qmd", render_template(Path(i.template).parent, context, Path(i.template).name))
 
     outputs = {fmt: Path(getattr(smk.output, fmt)) for fmt in config["report"]["formats"]}
     if renderer["name"] == "quarto":
         render_quarto(renderer["path"], source, config["report"]["formats"], built["epoch"], outputs)
     else:
         render_pandoc(source, config["report"]["formats"], built["epoch"], outputs)
-    logging.getLogger("ripls").info(
-        "report rendered by %s (%s): %s", renderer["name"], renderer["version"], ", ".join(map(str, outputs.values()))
-    )
+    log.info("report rendered by %s (%s): %s", renderer["name"], renderer["version"], ", ".join(map(str, outputs.values())))
     print(f"report rendered by {renderer['name']} ({renderer['version']})", file=sys.stderr)
 
 

@@ -21,86 +21,23 @@ Output columns: ``figure, location, published, computed, status, note``.
 """
 
 import json
-import re
-from dataclasses import dataclass
 from fractions import Fraction
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from contracts import BY_PATH, read_result, result, write_result
-from errors import InputError
 from published import Printed, fmt, parse_printed
+from specs import Spec, parse_spec
 from stage import run_rule
 
 CHECK_COLUMNS = ["figure", "location", "published", "computed", "status", "note"]
 REPRODUCED, DIFFERS, NOT_COMPUTABLE = "reproduced", "differs", "not computable from the data"
-AGGREGATES = ("count", "sum", "min", "max", "range", "nunique")
-
-_SPEC = re.compile(
-    r"^(?:(?P<agg>[a-z]+):)?"
-    r"(?P<file>[^\[\]:]+?\.(?:csv|json))"
-    r"(?:\[(?P<filters>[^\[\]]*)\])?"
-    r"(?:\.(?P<field>[^\[\]]+))?$"
-)
-SPEC_GRAMMAR = "[<aggregate>:]<file under results/>[<col>=<value>;...].<column> or <file>.json.<key>"
-
-
-@dataclass(frozen=True)
-class Spec:
-    aggregate: str | None
-    file: str
-    filters: tuple[tuple[str, str], ...]
-    field: str | None
-
-    @property
-    def is_json(self) -> bool:
-        return self.file.endswith(".json")
 
 
 class NotComputable(Exception):
     """The figure cannot be computed from these results; the message says why."""
-
-
-# --------------------------------------------------------------------------- parsing
-def parse_spec(text: str, *, figure: str = "?", file: Any = None) -> Spec | None:
-    """Parse a compute spec; None for a blank one. A malformed spec is an InputError naming the figure."""
-    s = (text or "").strip()
-    if not s:
-        return None
-
-    def bad(problem: str) -> InputError:
-        return InputError(file or "published figures", f"figure {figure!r}: {problem}", column="compute", found=s, expected=SPEC_GRAMMAR)
-
-    m = _SPEC.match(s)
-    if not m:
-        raise bad("malformed compute spec")
-    agg, path, filters_text, field = m.group("agg"), m.group("file").strip(), m.group("filters"), m.group("field")
-    if agg is not None and agg not in AGGREGATES:
-        raise bad(f"unknown aggregate {agg!r} (known: {', '.join(AGGREGATES)})")
-    pure = PurePosixPath(path)
-    if pure.is_absolute() or ".." in pure.parts or "\\" in path or not path:
-        raise bad("the file must be a relative path under results/")
-    filters: list[tuple[str, str]] = []
-    if filters_text is not None and filters_text.strip():
-        for part in filters_text.split(";"):
-            col, eq, value = part.partition("=")
-            if not eq or not col.strip():
-                raise bad(f"filter {part!r} is not <column>=<value>")
-            filters.append((col.strip(), value.strip()))
-    field = field.strip() if field else None
-    if path.endswith(".json"):
-        if agg or filters_text is not None:
-            raise bad("a JSON spec takes neither an aggregate nor filters")
-        if not field:
-            raise bad("a JSON spec needs a key after the file name")
-    elif agg == "count":
-        if field:
-            raise bad("count: takes no column")
-    elif not field:
-        raise bad("a CSV spec needs a column after the file (and filters)")
-    return Spec(agg, path, tuple(filters), field)
 
 
 # --------------------------------------------------------------------------- evaluation

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+import kgroups
 from contracts import read_result, result, write_result
 from groupings import grouping_levels
 from instrument import load_instrument
@@ -51,41 +52,76 @@ def welch(x: Sequence[float], y: Sequence[float]) -> dict[str, float]:
     return {"welch_t": float(res.statistic), "welch_df": float(res.df), "welch_p": float(res.pvalue)}
 
 
+def _joined(values) -> str:
+    return " / ".join(("n/a" if math.isnan(v) else f"{v:.10g}") if isinstance(v, float) else str(v) for v in values)
+
+
 def scale_group_tests(
     subscale_scores: pd.DataFrame,
     subscales: Sequence[str],
     groupings: Mapping[str, Sequence[str]],
     *,
     exact_max_n: int = 50,
-) -> pd.DataFrame:
-    """One row per subscale x grouping (two levels each)."""
-    rows = []
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One row per subscale x grouping: two-level groupings in the first table (Mann-Whitney
+    U, rank-biserial r, Welch's t), groupings with three or more levels in the second
+    (Kruskal-Wallis H with epsilon-squared, Welch's ANOVA)."""
+    two, many = [], []
     for sid in subscales:
         s = subscale_scores[sid].astype(float)
         for gid, levels in groupings.items():
-            if len(levels) != 2:
-                raise ValueError(f"grouping {gid!r} has {len(levels)} levels; the tests need exactly 2")
             g = subscale_scores[gid].astype("string").fillna("")
-            x = s[(g == levels[0]) & s.notna()].to_numpy()
-            y = s[(g == levels[1]) & s.notna()].to_numpy()
-            rows.append(
+            groups = [s[(g == lev) & s.notna()].to_numpy() for lev in levels]
+            n_excluded = int(len(s) - sum(x.size for x in groups))
+            if len(levels) == 2:
+                x, y = groups
+                two.append(
+                    {
+                        "subscale": sid,
+                        "grouping": gid,
+                        "level_1": levels[0],
+                        "level_2": levels[1],
+                        "n_1": int(x.size),
+                        "n_2": int(y.size),
+                        "n_excluded": n_excluded,
+                        "median_1": float(np.median(x)) if x.size else math.nan,
+                        "median_2": float(np.median(y)) if y.size else math.nan,
+                        "mean_1": float(x.mean()) if x.size else math.nan,
+                        "mean_2": float(y.mean()) if y.size else math.nan,
+                        **mann_whitney(x, y, exact_max_n),
+                        **welch(x, y),
+                    }
+                )
+                continue
+            summary = kgroups.group_summary(groups)
+            kw, wa = kgroups.kruskal_wallis(groups), kgroups.welch_anova(groups)
+            many.append(
                 {
                     "subscale": sid,
                     "grouping": gid,
-                    "level_1": levels[0],
-                    "level_2": levels[1],
-                    "n_1": int(x.size),
-                    "n_2": int(y.size),
-                    "n_excluded": int(len(s) - x.size - y.size),
-                    "median_1": float(np.median(x)) if x.size else math.nan,
-                    "median_2": float(np.median(y)) if y.size else math.nan,
-                    "mean_1": float(x.mean()) if x.size else math.nan,
-                    "mean_2": float(y.mean()) if y.size else math.nan,
-                    **mann_whitney(x, y, exact_max_n),
-                    **welch(x, y),
+                    "levels": " / ".join(levels),
+                    "n": _joined(int(r["n"]) for r in summary),
+                    "n_excluded": n_excluded,
+                    "median": _joined(float(r["median"]) for r in summary),
+                    "mean": _joined(float(r["mean"]) for r in summary),
+                    "kw_h": kw["h"],
+                    "kw_df": kw["df"],
+                    "kw_p": kw["p"],
+                    "epsilon_squared": kw["epsilon_squared"],
+                    "welch_f": wa["f"],
+                    "welch_df1": wa["df1"],
+                    "welch_df2": wa["df2"],
+                    "welch_p": wa["p"],
+                    "note": "; ".join(r for r in (kw.get("reason"), wa.get("reason")) if r),
                 }
             )
-    return pd.DataFrame(rows)
+    return (
+        pd.DataFrame(two, columns=result("scale_tests").names()),
+        pd.DataFrame(many, columns=result("scale_tests_k").names()).astype({c: float for c in _K_FLOATS}),
+    )
+
+
+_K_FLOATS = ("kw_h", "kw_df", "kw_p", "epsilon_squared", "welch_f", "welch_df1", "welch_df2", "welch_p")
 
 
 def main(smk) -> None:
@@ -94,8 +130,9 @@ def main(smk) -> None:
     # Only blanks are missing: a level such as "NA" or "None" stays a level.
     scores = read_result(smk.input.subscale_scores, result("subscale_scores"), names={"<subscale>": subscales})
     groupings = grouping_levels(smk.params.demographics, smk.params.groupings)
-    df = scale_group_tests(scores, subscales, groupings, exact_max_n=smk.params.exact_max_n)
-    write_result(df, smk.output.scale_tests, result("scale_tests"))
+    two, many = scale_group_tests(scores, subscales, groupings, exact_max_n=smk.params.exact_max_n)
+    write_result(two, smk.output.scale_tests, result("scale_tests"))
+    write_result(many, smk.output.scale_tests_k, result("scale_tests_k"))
 
 
 if "snakemake" in globals():

@@ -294,7 +294,7 @@ def test_level_label_for_a_level_that_does_not_exist(tmp_path):
 
 
 def test_error_names_the_configfile_that_sets_the_key(tmp_path):
-    """With --configfile, Snakemake merges a file over config.yaml: the line names the file
+    """Several --configfile files are merged, a later over an earlier: the line names the file
     that defines the faulty key, at its line."""
     base = config_with(tmp_path, "\n  k: 5\n", "\n  k: 1\n")
     override = tmp_path / "override.yaml"

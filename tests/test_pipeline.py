@@ -162,3 +162,82 @@ def test_report_states_its_renderer_and_provenance(pipeline_run):
     html = (pipeline_run / "results" / "report" / "report.html").read_text(encoding="utf-8")
     assert f"Rendered by:</strong> {prov['versions']['renderer']['name']}" in html
     assert prov["git"]["commit"] in html
+
+
+def table_rows(markdown: str) -> list[list[str]]:
+    """The body rows of every pipe table in a markdown text, as lists of cell texts."""
+    rows, in_table = [], False
+    for line in markdown.splitlines():
+        if re.fullmatch(r"\|(:?-{3,}:?\|)+", line.strip()):
+            in_table = True
+            continue
+        if in_table and line.startswith("|"):
+            rows.append([c.strip() for c in re.split(r"(?<!\\)\|", line.strip())[1:-1]])
+        else:
+            in_table = False
+    return rows
+
+
+#: What typst typesets differently from the source: "-2" with a minus sign, straight quotes curly.
+TYPESET = str.maketrans({"\u2212": "-", "\u2019": "'", "\u2018": "'", "\u2032": "'", "\u201c": '"', "\u201d": '"', "\u2026": "..."})
+
+
+def _plain(text: str) -> str:
+    """Text without markdown escapes, emphasis and white space (zero-width spaces included)."""
+    text = re.sub(r"\\(.)", r"\1", text).replace("**", "").translate(TYPESET)
+    return re.sub(r"[\s\u200b\u00ad]+", "", text)
+
+
+def _pieces(cell: str) -> list[str]:
+    """The words of a cell, long ones cut in pieces of 6 characters (a long id may wrap anywhere)."""
+    words = re.sub(r"\\(.)", r"\1", cell).replace("**", "").translate(TYPESET).split()
+    return [w[i : i + 6] for w in words for i in range(0, len(w), 6)]
+
+
+def row_is_readable(row: list[str], pdf: str, window: int = 2500) -> bool:
+    """All of a row's words near one another in the PDF text: the row starts somewhere (its first
+    word), and every piece of every cell follows within ``window`` characters. Cells that wrap
+    over several lines interleave line by line in the extracted text, so order is checked only
+    within that window, not across cells."""
+    pieces = [p for c in row for p in _pieces(c)]
+    if not pieces:
+        return True
+    start = pdf.find(pieces[0])
+    while start != -1:
+        near = pdf[start : start + window]
+        if all(p in near for p in pieces):
+            return True
+        start = pdf.find(pieces[0], start + 1)
+    return False
+
+
+def test_pdf_keeps_every_row_of_every_table(pipeline_run):
+    """Every row of every table of the report is readable in the PDF (pandoc's typst tables
+    break across pages with the header repeated; long ids wrap inside their column)."""
+    from pypdf import PdfReader
+
+    source = (pipeline_run / "results" / "report" / "source" / "report.qmd").read_text(encoding="utf-8")
+    rows = table_rows(source)
+    assert len(rows) > 450, "the report's tables: items, Fisher tests, checks, audit, provenance ..."
+    reader = PdfReader(str(pipeline_run / "results" / "report" / "report.pdf"))
+    pdf = _plain("".join(page.extract_text() for page in reader.pages))
+    missing = [r for r in rows if not row_is_readable(r, pdf)]
+    assert missing == [], f"{len(missing)} of {len(rows)} table rows are not readable in the PDF, e.g. {missing[:3]}"
+
+
+def test_the_row_check_fails_on_rows_drawn_on_top_of_each_other():
+    """The check above can fail: text of two rows merged into one line (as overlapping rows are
+    extracted) or a row cut off loses pieces."""
+    row = ["12", "insularity", "Strongly disagree", "59.1"]
+    assert row_is_readable(row, _plain("12 insularity Strongly disagree 59.1 other text"))
+    assert not row_is_readable(row, _plain("12 insularity Strongly disa"))  # cut at the page foot
+
+
+def test_every_pdf_page_and_figure_says_synthetic(pipeline_run):
+    from pypdf import PdfReader
+
+    pages = PdfReader(str(pipeline_run / "results" / "report" / "report.pdf")).pages
+    unmarked = [i + 1 for i, p in enumerate(pages) if "Synthetic data" not in p.extract_text()]
+    assert unmarked == []
+    for svg in (pipeline_run / "results" / "figures").glob("*.svg"):
+        assert "Synthetic data: invented people and answers" in svg.read_text(encoding="utf-8"), svg.name

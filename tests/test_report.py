@@ -1,6 +1,7 @@
 """The report stage's own functions: escaping, tables, the published-value lookup,
-withholding identifying config lists, dates, include resolution, and the choice and
-invocation of the renderer (Quarto is not installable here: a stand-in records its calls)."""
+withholding identifying config lists, dates, and the choice and invocation of the renderer
+(Quarto is not installable here: a stand-in records its calls, prints a warning and leaves
+its scratch folder, as the real one does)."""
 
 import json
 import os
@@ -9,6 +10,7 @@ import stat
 import pandas as pd
 import pytest
 
+import provenance
 import report
 
 
@@ -70,7 +72,7 @@ def test_identifying_config_lists_are_withheld():
         "pseudonymisation": {"demo_key": "demo", "key_env": "RIPLS_PSEUDONYM_KEY"},
         "analysis": {"table1": ["gender"]},
     }
-    out = report.withhold(config)
+    out = provenance.withhold(config)
     text = json.dumps(out)
     for word in ("Ashcombe", "Dunmere", "Kestrel", "Police Constable", 'demo"'):
         assert word not in text
@@ -80,20 +82,12 @@ def test_identifying_config_lists_are_withheld():
 
 
 def test_build_date_from_source_date_epoch():
-    assert report.build_date({"SOURCE_DATE_EPOCH": "1700000000"}) == {
+    assert provenance.build_date({"SOURCE_DATE_EPOCH": "1700000000"}) == {
         "date": "2023-11-14 22:13 UTC",
         "source": "SOURCE_DATE_EPOCH",
         "epoch": 1700000000,
     }
-    assert report.build_date({})["source"].startswith("clock")
-
-
-def test_includes_are_resolved_recursively(tmp_path):
-    (tmp_path / "fragments").mkdir()
-    (tmp_path / "fragments" / "a.md").write_text("A\n{{< include b.md >}}\n")
-    (tmp_path / "fragments" / "b.md").write_text("B\n")
-    text = report.resolve_includes("x\n{{< include fragments/a.md >}}\ny\n", tmp_path)
-    assert text == "x\nA\nB\n\ny\n"
+    assert provenance.build_date({})["source"].startswith("clock")
 
 
 @pytest.fixture
@@ -108,6 +102,8 @@ def fake_quarto(tmp_path, monkeypatch):
         f'echo "$@" >> {calls}\n'
         'if [ "$1" = "--version" ]; then echo 1.6.0; exit 0; fi\n'
         'out=""; prev=""; for a in "$@"; do [ "$prev" = "--output" ] && out="$a"; prev="$a"; done\n'
+        'mkdir -p .quarto/xref && echo "third-party README" > .quarto/README.md\n'
+        'echo "WARNING: stand-in warning about $out" >&2\n'
         'echo "rendered by the stand-in" > "$out"\n'
     )
     script.chmod(script.stat().st_mode | stat.S_IEXEC)
@@ -115,19 +111,22 @@ def fake_quarto(tmp_path, monkeypatch):
     return calls
 
 
-def test_quarto_is_chosen_when_on_path_and_called_for_both_formats(fake_quarto, tmp_path):
+def test_quarto_is_chosen_when_on_path_and_called_for_both_formats(fake_quarto, tmp_path, caplog):
     chosen = report.choose_renderer("auto")
     assert chosen["name"] == "quarto" and chosen["version"] == "1.6.0"
     source = tmp_path / "source"
     source.mkdir()
     (source / "report.qmd").write_text("# x\n")
     outputs = {"html": tmp_path / "report.html", "pdf": tmp_path / "report.pdf"}
-    report.render_quarto(chosen["path"], source, ["html", "pdf"], 1700000000, outputs)
+    with caplog.at_level("INFO", logger="ripls.report"):
+        report.render_quarto(chosen["path"], source, ["html", "pdf"], 1700000000, outputs)
     calls = fake_quarto.read_text().splitlines()
     assert "render report.qmd --to html --output report.html" in calls
     assert "render report.qmd --to typst --output report.pdf" in calls
     assert outputs["html"].read_text() == "rendered by the stand-in\n" and outputs["pdf"].exists()
     assert not (source / "report.html").exists(), "outputs are moved to results/report/"
+    assert not (source / ".quarto").exists(), "Quarto's scratch folder is not left in results/"
+    assert "quarto: WARNING: stand-in warning about report.pdf" in caplog.text, "Quarto's warnings reach the rule's log"
 
 
 def test_pandoc_route_without_quarto(monkeypatch, tmp_path):
@@ -142,10 +141,10 @@ def test_pandoc_route_without_quarto(monkeypatch, tmp_path):
 
 def test_pandoc_route_renders_a_small_source(tmp_path):
     source = tmp_path / "source"
-    (source / "fragments").mkdir(parents=True)
+    source.mkdir()
     (source / "report.css").write_text("body { margin: 0 }\n")
-    (source / "fragments" / "t.md").write_text(report.md_table(["Item", "Median"], [["29", "Agree"]]))
-    (source / "report.qmd").write_text('---\ntitle: "T"\n---\n\n# Tables\n\n{{< include fragments/t.md >}}\n')
+    table = report.md_table(["Item", "Median"], [["29", "Agree"]])
+    (source / "report.qmd").write_text(f'---\ntitle: "T"\n---\n\n# Tables\n\n{table}\n')
     outputs = {"html": tmp_path / "r.html", "pdf": tmp_path / "r.pdf"}
     report.render_pandoc(source, ["html", "pdf"], 1700000000, outputs)
     html = outputs["html"].read_text()
@@ -155,3 +154,8 @@ def test_pandoc_route_renders_a_small_source(tmp_path):
     report.render_pandoc(source, ["pdf"], 1700000000, outputs)
     assert outputs["pdf"].read_bytes() == first, "the PDF is byte-identical for a fixed date"
     assert not list(tmp_path.glob(".*.tmp")), "outputs are renamed into place, no temporary file is left"
+
+
+def test_tables_are_kept_apart_from_paragraphs():
+    text = "Some text.\n| a | b |\n|:---|---:|\n| 1 | 2 |\nMore text.\n\n| c |\n|---|\n"
+    assert report.tidy_markdown(text) == "Some text.\n\n| a | b |\n|:---|---:|\n| 1 | 2 |\n\nMore text.\n\n| c |\n|---|\n"

@@ -31,10 +31,19 @@ def outputs(rule_name, skip=()):
     return out
 
 
-def all_results(kinds=("csv", "json")):
-    """Every result of the other rules, by name (the report formats any of them)."""
+def all_results(kinds=("csv", "json"), exclude=("report_facts", "report")):
+    """Every result of the rules this study runs, by name (the report formats any of them)."""
     return {
         r.key: r.target
         for r in RESULTS_LIST
-        if r.rule != "report" and r.format in kinds
+        if r.rule in RULES and r.rule not in exclude and r.format in kinds
     }
+
+
+def optional_input(part, path):
+    """An input that exists only when the study has that part: the path, or no file at all."""
+    return (
+        path
+        if (part == "instrument" and PARTS["questionnaire"]) or PARTS.get(part)
+        else []
+    )

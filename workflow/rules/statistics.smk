@@ -56,6 +56,7 @@ rule fisher_tests:
         collapse=config["analysis"]["collapse"],
         family=config["analysis"]["fisher_family"],
         ci_level=config["analysis"]["ci_level"],
+        monte_carlo=config["analysis"]["monte_carlo"],
     script:
         "../../scripts/fisher_tests.py"
 

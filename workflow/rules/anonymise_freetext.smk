@@ -1,31 +1,5 @@
-# Anonymisation: the ONLY rules that read raw data (tests/test_privacy.py checks this).
-
-
-rule anonymise_survey:
-    input:
-        code=code("anonymise_survey"),
-        survey=config["inputs"]["survey"],
-        roster=config["inputs"]["roster"],
-        instrument=config["instrument"],
-    output:
-        **outputs("anonymise_survey"),
-    log:
-        "results/logs/anonymise_survey.log",
-    conda:
-        "../../environment.yml"
-    params:
-        config_sha256=fingerprint(
-            "study",
-            "pseudonymisation",
-            "roster",
-            "survey",
-            "organisation_lookup",
-            "job_title_lookup",
-            "demographics",
-            "k_anonymity",
-        ),
-    script:
-        "../../scripts/anonymise_survey.py"
+# Anonymisation of the qualitative arm: with anonymise_survey, the ONLY rules that read raw
+# data (tests/test_privacy.py checks this).
 
 
 rule anonymise_freetext:
