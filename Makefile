@@ -1,8 +1,10 @@
 # Two commands on a fresh machine with Python >= 3.11 and make:
 #   make report   set up .venv from the pinned requirements, then run the whole pipeline
+#                 (CONFIG=my_study.yaml runs another study's config instead of config.yaml)
 #   make test     set up the same .venv, then run the test suite
 # Other targets: lint, bench, provenance (Snakemake's report: results/provenance.zip),
-# synthetic (regenerate the committed synthetic study), clean, lock.
+# synthetic (regenerate the committed synthetic study), docs (docs/outputs.md from the
+# result contracts), clean, lock.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -21,7 +23,7 @@ endif
 export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
 
-.PHONY: report test lint bench synthetic provenance clean lock env
+.PHONY: report test lint bench synthetic provenance docs clean lock env
 
 env: $(STAMP)
 
@@ -33,7 +35,7 @@ $(STAMP): requirements.txt
 	@cp requirements.txt $(STAMP)
 
 report: $(STAMP)
-	$(BIN)/python tools/pipeline.py --cores $(CORES)
+	$(BIN)/python tools/pipeline.py --cores $(CORES) $(if $(CONFIG),--configfile $(CONFIG))
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -49,6 +51,9 @@ provenance: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python tools/benchmark.py
+
+docs: $(STAMP)
+	$(BIN)/python tools/gen_docs.py
 
 synthetic: $(STAMP)
 	$(BIN)/python tools/synth_survey.py --out data/synthetic

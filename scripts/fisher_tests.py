@@ -106,6 +106,9 @@ def fisher_2x2(table: np.ndarray, level: float = 0.95) -> dict[str, float]:
     return {"p": p, "odds_ratio": estimate, "or_ci_low": low, "or_ci_high": high}
 
 
+NOT_TESTABLE_2X2 = "not testable: a level or an answer category has no respondents (p = 1, no odds ratio)"
+
+
 def _collapsed(counts_pos: np.ndarray, counts_all: np.ndarray) -> np.ndarray:
     """Levels x (positive, other) table from per-level counts."""
     return np.column_stack([counts_pos, counts_all - counts_pos]).astype(np.int64)
@@ -157,6 +160,7 @@ def fisher_tests(
                         "n": int(t.sum()),
                         "n_excluded": int(len(col) - t.sum()),
                         **fisher_2x2(t, level),
+                        "note": "" if (t.sum(axis=0) > 0).all() and (t.sum(axis=1) > 0).all() else NOT_TESTABLE_2X2,
                     }
                 )
                 continue

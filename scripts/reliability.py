@@ -197,9 +197,26 @@ def subscale_table(subscale_scores: pd.DataFrame, scores: pd.DataFrame, instrume
                 "alpha_ci_low": lo,
                 "alpha_ci_high": hi,
                 "alpha_n": int(complete.shape[0]),
+                "note": not_computable_note(scored.size, complete, len(cols)),
             }
         )
     return pd.DataFrame(rows)
+
+
+def not_computable_note(n_scored: int, complete: np.ndarray, k: int) -> str:
+    """Why a figure of Table 2 is blank: in words, for the report (empty when all are there)."""
+    notes = []
+    if n_scored == 0:
+        notes.append("mean and median not computable: no respondent scored")
+    elif n_scored < 2:
+        notes.append("SD not computable: fewer than 2 respondents scored")
+    if k < 2:
+        notes.append("alpha not computable: the subscale has one item")
+    elif complete.shape[0] < 2:
+        notes.append("alpha not computable: fewer than 2 respondents answered every item")
+    elif complete.sum(axis=1).var(ddof=1) == 0:
+        notes.append("alpha not computable: every respondent has the same total")
+    return "; ".join(notes)
 
 
 # ----------------------------------------------------------------------------- Table 3

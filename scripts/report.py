@@ -312,18 +312,19 @@ def scale_tests_md(g: pd.DataFrame) -> str:
             esc(r["subscale"]),
             esc(r["grouping"]),
             f"{esc(r['level_1'])} {r['n_1']} / {esc(r['level_2'])} {r['n_2']}",
-            f"{num(r['median_1'], 1)} / {num(r['median_2'], 1)}",
-            f"{num(r['mean_1'])} / {num(r['mean_2'])}",
+            f"{num(r['median_1'], 1) or '–'} / {num(r['median_2'], 1) or '–'}",
+            f"{num(r['mean_1']) or '–'} / {num(r['mean_2']) or '–'}",
             num(r["mwu_u"], 1),
             f"{pval(r['mwu_p'])} ({esc(r['mwu_method'])})" if r["mwu_method"] else "",
             num(r["rank_biserial"]),
             f"{num(r['welch_t'])} ({num(r['welch_df'], 1)})" if not math.isnan(r["welch_t"]) else "",
             pval(r["welch_p"]),
+            esc(r["note"]),
         ]
         for r in g.to_dict("records")
     ]
-    head = ["Subscale", "Grouping", "n", "Median", "Mean", "U", "p (MWU)", "r rank-biserial", "Welch t (df)", "p (Welch)"]
-    return md_table(head, rows, widths=[12, 9, 14, 8, 10, 6, 12, 7, 10, 7], align="lllllrrrrr")
+    head = ["Subscale", "Grouping", "n", "Median", "Mean", "U", "p (MWU)", "r rank-biserial", "Welch t (df)", "p (Welch)", "Note"]
+    return md_table(head, rows, widths=[12, 9, 14, 8, 10, 6, 12, 7, 10, 7, 12], align="lllllrrrrrl")
 
 
 def scale_tests_k_md(g: pd.DataFrame) -> str:
@@ -339,11 +340,12 @@ def scale_tests_k_md(g: pd.DataFrame) -> str:
             num(r["epsilon_squared"], 3),
             f"{num(r['welch_f'])} ({num(r['welch_df1'], 0)}, {num(r['welch_df2'], 1)})" if not math.isnan(r["welch_f"]) else "",
             pval(r["welch_p"]),
+            esc(r["note"]),
         ]
         for r in g.to_dict("records")
     ]
-    head = ["Subscale", "Grouping", "Levels", "n", "Median", "H (df)", "p (KW)", "ε²", "Welch F (df)", "p (Welch)"]
-    return md_table(head, rows, widths=[11, 8, 14, 8, 10, 8, 6, 5, 12, 6], align="lllllrrrrr")
+    head = ["Subscale", "Grouping", "Levels", "n", "Median", "H (df)", "p (KW)", "ε²", "Welch F (df)", "p (Welch)", "Note"]
+    return md_table(head, rows, widths=[11, 8, 14, 8, 10, 8, 6, 5, 12, 6, 12], align="lllllrrrrrl")
 
 
 def focus_groups_md(fg: pd.DataFrame, sizes: pd.DataFrame) -> str:
@@ -490,17 +492,30 @@ def render_pandoc(source: Path, formats: Sequence[str], epoch: int, outputs: Map
     import typst
 
     md = (source / "report.qmd").read_text(encoding="utf-8")
-    common = ["--standalone", f"--resource-path={source}", "--toc", "--toc-depth=2"]
+    # --wrap=none: pandoc's typst writer would otherwise break long cells into lines, and a
+    # line that then starts with "/ ", "= ", "- " or "+ " is typst markup (a term, a heading, a
+    # list item), not text: "expected colon" on a cell such as "8.0 / " wrapped before its slash.
+    common = ["--standalone", f"--resource-path={source}", "--toc", "--toc-depth=2", "--wrap=none"]
     if "html" in formats:
         html = pypandoc.convert_text(
             md, "html5", format="markdown", extra_args=[*common, "--embed-resources", f"--css={source / 'report.css'}"]
         )
         write_text(outputs["html"], html)
     if "pdf" in formats:
-        typ = pypandoc.convert_text(md, "typst", format="markdown", extra_args=common)
+        typ = typst_safe(pypandoc.convert_text(md, "typst", format="markdown", extra_args=common))
         (source / "report.typ").write_text(typ, encoding="utf-8")
         pdf = typst.compile(str(source / "report.typ"), root=str(source), ignore_system_fonts=True, font_paths=[], timestamp=epoch)
         write_bytes(outputs["pdf"], pdf)
+
+
+_CELL_MARKUP = re.compile(r"(?<=\[)(/|=+|\+|-)(?=[ \t])")
+
+
+def typst_safe(typ: str) -> str:
+    """Escape what pandoc's typst writer leaves as markup at the start of a table cell: a
+    cell ``[/ 8.0]`` opens a term list (typst then wants "term: description" and stops with
+    "expected colon"), ``[= x]`` a heading, ``[- x]``/``[+ x]`` a list."""
+    return _CELL_MARKUP.sub(lambda m: "".join("\\" + c for c in m.group(1)), typ)
 
 
 #: Quarto's scratch files in the source folder, removed after rendering (Quarto copies

@@ -83,6 +83,7 @@ def reliability_facts(t2: pd.DataFrame) -> list[dict]:
             "n_not_scored": int(r["n_not_scored"]),
             "alpha": _f(r["alpha"]),
             "alpha_n": int(r["alpha_n"]),
+            "note": r["note"],
         }
         for r in t2.to_dict("records")
     ]

@@ -52,6 +52,17 @@ def welch(x: Sequence[float], y: Sequence[float]) -> dict[str, float]:
     return {"welch_t": float(res.statistic), "welch_df": float(res.df), "welch_p": float(res.pvalue)}
 
 
+def two_group_note(x: np.ndarray, y: np.ndarray) -> str:
+    """Why Mann-Whitney or Welch is blank for two groups of scores (empty when both are there)."""
+    if x.size == 0 or y.size == 0:
+        return "not computable: a level has no scored respondent"
+    if x.size < 2 or y.size < 2:
+        return "Welch's t not computable: a level has fewer than 2 scored respondents"
+    if np.var(x) == 0 and np.var(y) == 0:
+        return "Welch's t not computable: no variance within either level"
+    return ""
+
+
 def _joined(values) -> str:
     return " / ".join(("n/a" if math.isnan(v) else f"{v:.10g}") if isinstance(v, float) else str(v) for v in values)
 
@@ -90,6 +101,7 @@ def scale_group_tests(
                         "mean_2": float(y.mean()) if y.size else math.nan,
                         **mann_whitney(x, y, exact_max_n),
                         **welch(x, y),
+                        "note": two_group_note(x, y),
                     }
                 )
                 continue

@@ -159,3 +159,24 @@ def test_pandoc_route_renders_a_small_source(tmp_path):
 def test_tables_are_kept_apart_from_paragraphs():
     text = "Some text.\n| a | b |\n|:---|---:|\n| 1 | 2 |\nMore text.\n\n| c |\n|---|\n"
     assert report.tidy_markdown(text) == "Some text.\n\n| a | b |\n|:---|---:|\n| 1 | 2 |\n\nMore text.\n\n| c |\n|---|\n"
+
+
+def test_cells_that_look_like_typst_markup_are_escaped():
+    typ = "    [/ -6.0], [= 2], [- x], [+ y], [8.0 /], [a/b], [--], [==],\n"
+    assert report.typst_safe(typ) == "    [\\/ -6.0], [\\= 2], [\\- x], [\\+ y], [8.0 /], [a/b], [--], [==],\n"
+
+
+def test_a_table_of_not_computable_values_renders_to_pdf(tmp_path):
+    """One respondent: every group comparison is blank; the PDF still builds (it stopped with
+    typst's "expected colon" on a cell "/ -6.0")."""
+    source = tmp_path / "source"
+    source.mkdir()
+    (source / "report.css").write_text("")
+    table = report.md_table(["Median", "Mean"], [["/ -6.0", "- 8"], ["= 1", "+ 2"]])
+    (source / "report.qmd").write_text(f'---\ntitle: "T"\n---\n\n{table}\n')
+    outputs = {"pdf": tmp_path / "r.pdf"}
+    report.render_pandoc(source, ["pdf"], 1700000000, outputs)
+    from pypdf import PdfReader
+
+    text = PdfReader(str(outputs["pdf"])).pages[0].extract_text()
+    assert "/ -6.0" in text.replace("\u2212", "-") and "= 1" in text

@@ -234,6 +234,50 @@ def test_b_report_speaks_of_this_study_only(study_b):
     assert re.search(r"\d+ of the 16 tests of subscale scores between groups have p below 0\.05", text)
 
 
+# --------------------------------------------------------------------------- (d) degenerate but valid
+def config_d(default: dict) -> dict:
+    """One respondent of the synthetic survey, who skipped item 1: every grouping has one level
+    present, item 1 was answered by nobody, every subscale has fewer than two scored respondents."""
+    config = {k: v for k, v in default.items() if k not in ("qualitative", "redaction")}
+    config["study"] = {**default["study"], "title": "One respondent (degenerate example)", "description": "One respondent."}
+    config["study"].pop("publication")
+    config["inputs"] = {"survey": "data/synthetic/one/survey_export.csv", "roster": default["inputs"]["roster"]}
+    return config
+
+
+def one_respondent(work: Path) -> None:
+    rows = list(csv.reader((work / "data" / "synthetic" / "survey_export.csv").open(encoding="utf-8", newline="")))
+    header, first = rows[0], rows[1]
+    first[next(i for i, h in enumerate(header) if h.startswith("Q1. "))] = ""
+    (work / "data" / "synthetic" / "one").mkdir()
+    with open(work / "data" / "synthetic" / "one" / "survey_export.csv", "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([header, first])
+
+
+@pytest.fixture(scope="module")
+def study_d(tmp_path_factory):
+    return run_study(tmp_path_factory, "study_d", config_d, one_respondent)
+
+
+def test_d_degenerate_data_are_reported_as_not_computable(study_d):
+    t2 = table(study_d, "table2_subscales.csv").set_index("subscale")
+    assert t2.loc["shared_learning", "note"] == (
+        "mean and median not computable: no respondent scored; alpha not computable: fewer than 2 respondents answered every item"
+    )
+    assert t2.loc["insularity", "note"].startswith("SD not computable: fewer than 2 respondents scored")
+    fisher = table(study_d, "fisher_tests.csv")
+    assert (fisher["p"] == 1).all() and (fisher["note"] != "").all()  # one level present in every grouping
+    items = table(study_d, "item_statistics.csv").set_index("item")
+    assert items.loc[1, "n"] == 0 and items.loc[1, "median_label"] == ""
+    scale = table(study_d, "scale_group_tests.csv")
+    assert (scale["note"] != "").all()
+    text = report_text(study_d)
+    assert "Attitudes towards shared learning to develop collaborative and team working skills not computable" in text
+    assert "120 of the 120 item-level tests are not testable" in text
+    assert "None of the 36 tests of subscale scores between groups is computable" in text
+    assert (study_d / "results" / "report" / "report.pdf").stat().st_size > 10_000
+
+
 # --------------------------------------------------------------------------- (c) qualitative only
 def test_c_runs_only_the_qualitative_rules(study_c):
     results = study_c / "results"
