@@ -59,6 +59,7 @@ if PARTS["qualitative"]:
 
     include: "workflow/rules/anonymise_freetext.smk"
     include: "workflow/rules/themes.smk"
+    include: "workflow/rules/intercoder_agreement.smk"
     include: "workflow/rules/figures_themes.smk"
 
 

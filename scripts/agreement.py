@@ -48,7 +48,8 @@ Per code, the units x coders table of 1 (present), 0 (absent) or missing gives:
   (``pct_agreement_pairwise``, ReCal's "average pairwise percent agreement"; equal to the
   former for two coders). Percentages 0-100.
 * Cohen's kappa for exactly two coders, on the 2x2 table of the units both coded
-  (statsmodels' ``cohens_kappa``); blank for more coders.
+  (``(p_o - p_e) / (1 - p_e)``, as statsmodels' ``cohens_kappa``, which the tests compare it
+  with; statsmodels is not imported here: ~2 s per process); blank for more coders.
 * Krippendorff's alpha, nominal, any number of coders, missing values allowed. From the
   coincidence matrix of the pairable units (``o``, 2x2, symmetric):
   ``alpha = 1 - (n - 1) * o_01 / (n_0 * n_1)`` with ``n_0 = o_00 + o_01``,
@@ -216,6 +217,14 @@ def _ancestors(path: str) -> list[str]:
     return [CODE_PATH_SEPARATOR.join(levels[:i]) for i in range(1, len(levels) + 1)]
 
 
+def _rows(segments: pd.DataFrame) -> np.ndarray:
+    """The spreadsheet row of each segment, for error messages: its ``row`` column when the
+    caller gives one (a table read whole, then filtered), else its position + 2 (header = row 1)."""
+    if "row" in segments.columns:
+        return segments["row"].to_numpy(dtype=np.int64)
+    return np.arange(len(segments), dtype=np.int64) + 2
+
+
 def _clean_segments(segments: pd.DataFrame, texts: Mapping[str, str], coders: Sequence[str], file: str | None) -> pd.DataFrame:
     """The segment columns this module needs, offsets as int64, every value checked.
 
@@ -231,7 +240,7 @@ def _clean_segments(segments: pd.DataFrame, texts: Mapping[str, str], coders: Se
             expected=f"columns {', '.join(SEGMENT_REQUIRED)}",
         )
     df = segments.loc[:, list(SEGMENT_REQUIRED)].reset_index(drop=True)
-    df["row"] = np.arange(len(df), dtype=np.int64) + 2
+    df["row"] = _rows(segments)
     for col in ("start", "end"):
         num = pd.to_numeric(df[col], errors="coerce")
         bad = num.isna() | (num != np.floor(num)) | (num < 0)
@@ -240,7 +249,7 @@ def _clean_segments(segments: pd.DataFrame, texts: Mapping[str, str], coders: Se
             raise InputError(
                 file,
                 "segment offset is not a whole number >= 0",
-                row=i + 2,
+                row=int(df.at[i, "row"]),
                 column=col,
                 found=df.at[i, col],
                 expected="a code-point offset",
@@ -251,14 +260,15 @@ def _clean_segments(segments: pd.DataFrame, texts: Mapping[str, str], coders: Se
         blank = df[col].str.strip() == ""
         if blank.any():
             i = int(np.flatnonzero(blank.to_numpy())[0])
-            raise InputError(file, "segment has a blank value", row=i + 2, column=col, found="", expected="a non-blank value")
+            row = int(df.at[i, "row"])
+            raise InputError(file, "segment has a blank value", row=row, column=col, found="", expected="a non-blank value")
     unknown = ~df["coder"].isin(list(coders))
     if unknown.any():
         i = int(np.flatnonzero(unknown.to_numpy())[0])
         raise InputError(
             file,
             "segment coded by a coder who is not in the list of coders",
-            row=i + 2,
+            row=int(df.at[i, "row"]),
             column="coder",
             found=df.at[i, "coder"],
             expected=f"one of the {len(coders)} coders given",
@@ -270,7 +280,7 @@ def _clean_segments(segments: pd.DataFrame, texts: Mapping[str, str], coders: Se
         raise InputError(
             file,
             "segment refers to a document with no text",
-            row=i + 2,
+            row=int(df.at[i, "row"]),
             column="source",
             found=df.at[i, "source"],
             identifying=True,
@@ -282,7 +292,7 @@ def _clean_segments(segments: pd.DataFrame, texts: Mapping[str, str], coders: Se
         raise InputError(
             file,
             "segment offsets lie outside its document",
-            row=i + 2,
+            row=int(df.at[i, "row"]),
             column="end",
             found=f"start {df.at[i, 'start']}, end {df.at[i, 'end']}, document length {int(lengths.iat[i])}",
             expected="0 <= start <= end <= document length",
@@ -391,7 +401,8 @@ def presence_tables(
     """Per code, the units x coders presence table.
 
     ``segments`` has at least ``source, code_path, start, end, coder`` (offsets as numbers or
-    the strings ``read_table`` gives); ``texts`` maps each source to its LF text; ``kind`` is one
+    the strings ``read_table`` gives), and may have ``row``, each segment's spreadsheet row for
+    error messages (default: its position + 2); ``texts`` maps each source to its LF text; ``kind`` is one
     of :data:`UNIT_KINDS`; ``coders`` lists every coder, including one who applied no code.
     ``coded_documents`` maps each coder to the documents that coder coded (default: every coder
     coded every document in which any coder has a segment); the units of the documents a
@@ -608,20 +619,26 @@ def krippendorff_alpha(t: Tally) -> tuple[float, str]:
 
 
 def cohen_kappa(t: Tally) -> tuple[float, str]:
-    """Cohen's kappa of two coders (statsmodels) and why it is undefined (``""`` when defined);
-    NaN without a reason for other numbers of coders, where it does not apply."""
+    """Cohen's kappa of two coders and why it is undefined (``""`` when defined); NaN without a
+    reason for other numbers of coders, where it does not apply.
+
+    ``kappa = (p_o - p_e) / (1 - p_e)`` on the 2x2 table: ``p_o`` the share of units on the
+    diagonal, ``p_e`` the sum over values of the product of the two coders' marginal shares.
+    Computed here rather than with statsmodels' ``cohens_kappa`` (the tests compare the two),
+    because importing statsmodels costs about 2 s per process and every rule is a process.
+    """
     if t.n_coders != 2:
         return math.nan, ""
-    table = t.kappa_table
+    table = t.kappa_table.astype(np.float64)
     n = table.sum()
     if n == 0:
         return math.nan, "kappa undefined: no unit was coded by both coders"
     rows, cols = table.sum(axis=1) / n, table.sum(axis=0) / n
-    if float(rows @ cols) >= 1.0:  # both coders gave one and the same value to every unit
+    p_e = float(rows @ cols)
+    if p_e >= 1.0:  # both coders gave one and the same value to every unit
         return math.nan, "kappa undefined: no variation, both coders gave every unit the same value"
-    from statsmodels.stats.inter_rater import cohens_kappa
-
-    return float(cohens_kappa(table, return_results=False)), ""
+    p_o = float(np.trace(table)) / n
+    return (p_o - p_e) / (1.0 - p_e), ""
 
 
 def threshold_label(alpha: float, thresholds: Sequence[float] = THRESHOLDS) -> str:
@@ -685,12 +702,13 @@ def _document_groups(segments: pd.DataFrame, given: Mapping[str, str] | None, fi
             expected="the document group of each segment",
         )
     groups = dict(given or {})
+    rows = _rows(segments)
     for pos, (source, group) in enumerate(zip(segments["source"].astype(str), segments["group"].astype(str), strict=True)):
         if groups.setdefault(source, group) != group:
             raise InputError(
                 file,
                 "a document belongs to two document groups",
-                row=pos + 2,
+                row=int(rows[pos]),
                 column="group",
                 found=group,
                 expected=f"the group given for that document before ({groups[source]!r})",

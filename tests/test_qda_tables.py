@@ -3,12 +3,13 @@ detection by content, and ``describe_export``.
 
 The hand-made coding of ``test_qda`` (offsets worked out by hand there) is written in each
 tool's layout; every layout must read to that same table. The synthetic study's coding is
-written in every tabular layout and must read to the segments of its ``coded_project.qdpx``.
+written in every tabular layout and must read to Coder A's segments of its ``coded_project.qdpx``.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import zipfile
@@ -371,11 +372,14 @@ def test_table_coders_get_labels_in_order_of_first_appearance(tmp_path):
 # --------------------------------------------------------------------------- the synthetic study in every layout
 @pytest.fixture(scope="module")
 def synthetic():
-    return read_coded_export(SYN / "coded_project.qdpx")
+    """Coder A's coding in the synthetic .qdpx (which holds two coders; the tabular files hold Coder A's)."""
+    export = read_coded_export(SYN / "coded_project.qdpx")
+    assert export.coders == ["Coder A", "Coder B"]
+    return dataclasses.replace(export, segments=export.segments[export.segments["coder"] == "Coder A"].reset_index(drop=True))
 
 
 def _synthetic_maxqda(tmp: Path, names: dict[str, str]) -> Path:
-    rows = list(csv.reader(io.StringIO((SYN / "coded_segments_maxqda.csv").read_text(encoding="utf-8"), newline="")))
+    rows = list(csv.reader(io.StringIO((SYN / "coded_segments_maxqda_coder_a.csv").read_text(encoding="utf-8"), newline="")))
     rows[0] = [names.get(h, h) for h in rows[0]]
     return write_xlsx(tmp / f"maxqda_{len(names)}.xlsx", rows)
 
@@ -416,7 +420,7 @@ def test_every_tabular_layout_of_the_synthetic_coding_reads_like_its_qdpx(synthe
     want = synthetic.segments[COLUMNS].reset_index(drop=True)
     assert len(want) == 324
     paths = {
-        "maxqda csv": SYN / "coded_segments_maxqda.csv",
+        "maxqda csv": SYN / "coded_segments_maxqda_coder_a.csv",
         "maxqda xlsx": _synthetic_maxqda(tmp_path, {}),
         "maxqda xlsx, German": _synthetic_maxqda(tmp_path, GERMAN),
         "maxqda xlsx, Polish": _synthetic_maxqda(tmp_path, POLISH),

@@ -7,7 +7,9 @@ which it wrote from its own coding, independently of the readers and the tables 
 
 import json
 import re
+import zipfile
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pandas as pd
 import pytest
@@ -21,7 +23,7 @@ from themes import codebook_table, focus_group_themes, group_sizes, table4, them
 
 ROOT = Path(__file__).resolve().parent.parent
 SYN = ROOT / "data" / "synthetic"
-SHAPES = ["coded_segments_maxqda.csv", "coded_project.qdpx", "taguette_highlights.csv"]
+SHAPES = ["coded_segments_maxqda_coder_a.csv", "coded_project.qdpx", "taguette_highlights.csv"]
 KEY = b"test-key-for-the-qualitative-tests"
 
 
@@ -37,10 +39,34 @@ def setup():
     return config, roster, facilitators, redactor, notes, transcripts, record
 
 
+def coder_a_only(qdpx: Path, out: Path) -> Path:
+    """The synthetic .qdpx without Coder B's selections: the theme tables count Coder A's coding,
+    which the MAXQDA file and Taguette file hold alone (the .qdpx holds both coders)."""
+    ns = "urn:QDA-XML:project:1.0"
+    ElementTree.register_namespace("", ns)
+    with zipfile.ZipFile(qdpx) as src:
+        members = [(info, src.read(info)) for info in src.infolist()]
+    qde = next(data for info, data in members if info.filename == "project.qde")
+    root = ElementTree.fromstring(qde)
+    second = root.findall(f"{{{ns}}}Users/{{{ns}}}User")[1].get("guid")
+    for source in root.iter(f"{{{ns}}}TextSource"):
+        for sel in source.findall(f"{{{ns}}}PlainTextSelection"):
+            if sel.get("creatingUser") == second:
+                source.remove(sel)
+    with zipfile.ZipFile(out, "w") as dst:
+        for info, data in members:
+            dst.writestr(
+                info, ElementTree.tostring(root, encoding="utf-8", xml_declaration=True) if info.filename == "project.qde" else data
+            )
+    return out
+
+
 @pytest.fixture(scope="module")
-def outputs(setup):
+def outputs(setup, tmp_path_factory):
     config, _, _, redactor, notes, transcripts, _ = setup
-    return {shape: anonymise_text(notes, transcripts, SYN / shape, redactor, config["qualitative"]) for shape in SHAPES}
+    paths = {shape: SYN / shape for shape in SHAPES}
+    paths["coded_project.qdpx"] = coder_a_only(SYN / "coded_project.qdpx", tmp_path_factory.mktemp("qdpx") / "coder_a.qdpx")
+    return {shape: anonymise_text(notes, transcripts, path, redactor, config["qualitative"]) for shape, path in paths.items()}
 
 
 def tables(out, config):

@@ -1,17 +1,21 @@
 """Tests for tools/synth_qual.py and the qualitative files it committed under data/synthetic/.
 
 The committed files are checked as they are (counts, line endings, identifiers present for the
-anonymisation to remove, no job titles), and a fresh run into a temporary folder must give
-the same bytes.
+anonymisation to remove, no job titles, two coders), and a fresh run into a temporary folder
+must give the same bytes. Coder A's coding is the study's single coding from before the second
+coder was added (``tests/fixtures/synthetic/``), so no theme table can change.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import math
 import re
+import zipfile
 from collections import Counter
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pandas as pd
 import pytest
@@ -25,12 +29,14 @@ SYNTH = ROOT / "data" / "synthetic"
 CONFIG = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
 GENERATED = [
     "flipchart_notes.csv",
-    "coded_segments_maxqda.csv",
+    "coded_segments_maxqda_coder_a.csv",
+    "coded_segments_maxqda_coder_b.csv",
     "coded_project.qdpx",
     "taguette_highlights.csv",
     "generator_record_qual.json",
     *(f"transcripts/focus_group_{g}.txt" for g in range(1, 7)),
 ]
+BEFORE = ROOT / "tests" / "fixtures" / "synthetic" / "single_coding_2c389c3.csv"
 SPEAKER = re.compile(CONFIG["qualitative"]["transcripts"]["speaker_pattern"])
 NHS = re.compile(r"(?<![\w+])(\d{3})([ -])(\d{3})\2(\d{4})(?!\w)")
 POSTCODE = re.compile(r"(?<![^\W_])[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?[ ]{1,2}\d[ABD-HJLNP-UW-Z]{2}(?![^\W_])")
@@ -72,11 +78,17 @@ def documents(notes, raw_transcripts) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def exports(documents):
+    """Each export as read; ``maxqda`` is Coder A's file, ``maxqda_b`` Coder B's, the .qdpx holds both."""
     return {
-        "maxqda": read_coded_export(SYNTH / "coded_segments_maxqda.csv", documents=documents),
+        "maxqda": read_coded_export(SYNTH / "coded_segments_maxqda_coder_a.csv", documents=documents),
+        "maxqda_b": read_coded_export(SYNTH / "coded_segments_maxqda_coder_b.csv", documents=documents),
         "refi-qda": read_coded_export(SYNTH / "coded_project.qdpx"),
         "taguette": read_coded_export(SYNTH / "taguette_highlights.csv", documents=documents),
     }
+
+
+def of_coder(segments: pd.DataFrame, coder: str) -> pd.DataFrame:
+    return segments[segments["coder"] == coder].reset_index(drop=True)
 
 
 @pytest.fixture(scope="module")
@@ -115,10 +127,129 @@ def test_another_seed_gives_other_files(tmp_path):
 def test_three_export_shapes_give_identical_segments(exports):
     mx, qd, tg = exports["maxqda"].segments, exports["refi-qda"].segments, exports["taguette"].segments
     assert len(mx) > 200
-    pd.testing.assert_frame_equal(mx, qd)
+    assert exports["refi-qda"].coders == ["Coder A", "Coder B"]
+    pd.testing.assert_frame_equal(mx, of_coder(qd, "Coder A"))
     pd.testing.assert_frame_equal(mx.assign(document_group="", coder=""), tg)
+    # Coder B's own MAXQDA file is the .qdpx's Coder B (each MAXQDA file has one user, labelled Coder A in it).
+    assert exports["maxqda_b"].coders == ["Coder A"]
+    pd.testing.assert_frame_equal(exports["maxqda_b"].segments.assign(coder="Coder B"), of_coder(qd, "Coder B"))
     # REFI-QDA positions count CRLF as two code points (the standard), not as one.
     pd.testing.assert_frame_equal(read_coded_export(SYNTH / "coded_project.qdpx", crlf="two").segments, qd)
+
+
+def test_coder_a_is_the_single_coding_from_before_the_second_coder(exports):
+    """Every export's Coder A (Taguette: its only coding) is exactly the earlier single coding."""
+    before = pd.read_csv(BEFORE, dtype={"document": str, "code_path": str, "start": "int64", "end": "int64"})
+    cols = list(before.columns)
+    for name, segments in (
+        ("maxqda", exports["maxqda"].segments),
+        ("refi-qda", of_coder(exports["refi-qda"].segments, "Coder A")),
+        ("taguette", exports["taguette"].segments),
+    ):
+        pd.testing.assert_frame_equal(segments[cols].reset_index(drop=True), before, obj=name)
+
+
+def test_each_coder_is_named_in_their_export(exports):
+    """MAXQDA: one user per file in Created by (and Modified by), a different one in each file;
+    .qdpx: two Users, every coding and selection created by one of them."""
+    users = []
+    for name in ("coded_segments_maxqda_coder_a.csv", "coded_segments_maxqda_coder_b.csv"):
+        rows = read_csv_rows(SYNTH / name)
+        (user,) = {r["Created by"] for r in rows}
+        assert {r["Modified by"] for r in rows} == {user} and user
+        users.append(user)
+    assert users[0] != users[1]
+    with zipfile.ZipFile(SYNTH / "coded_project.qdpx") as zf:
+        root = ElementTree.fromstring(zf.read("project.qde"))
+    ns = {"q": "urn:QDA-XML:project:1.0"}
+    listed = [(u.get("guid"), u.get("name")) for u in root.findall("q:Users/q:User", ns)]
+    assert [n for _, n in listed] == users  # Users order: Coder A, Coder B
+    guids = {g for g, _ in listed}
+    codings = root.findall(".//q:Coding", ns)
+    selections = root.findall(".//q:PlainTextSelection", ns)
+    assert len(codings) == len(exports["refi-qda"].segments)
+    assert {c.get("creatingUser") for c in codings} == {s.get("creatingUser") for s in selections} == guids
+
+
+def test_coder_b_codes_the_same_documents_with_plausible_departures(exports, notes, record):
+    a, b = exports["maxqda"].segments, exports["maxqda_b"].segments
+    fg = [f"Focus group {g}" for g in range(1, 7)]
+    assert set(b["document"]) >= set(fg) and set(b.loc[b["document"].isin(fg), "code_path"]) <= set(
+        synth_qual.SEPARATOR.join(lv) for lv in synth_qual.CODEBOOK.values()
+    )
+    # Notes: whole-note codings of the note's own category, as Coder A's.
+    texts = {n["Note ID"]: n["Note"] for n in notes}
+    bn = b[~b["document"].isin(fg)]
+    assert (bn["start"] == 0).all() and (bn["end"] == bn["document"].map(lambda d: len(texts[d]))).all()
+    category = {"E": "Expectations", "O": "Obstacles"}
+    assert (bn["code_path"].str.split(" > ").str[0] == bn["document"].str[0].map(category)).all()
+    # The departures as recorded: codings A has and B lacks come from misses and sibling swaps, codings
+    # B has and A lacks from sibling swaps and extras (bounds: a swap may land on a code the note has).
+    key = ["document", "start", "end", "code_path"]
+    both = a[key].merge(b[key], how="outer", indicator=True)
+    only_a = both[both["_merge"] == "left_only"]
+    only_b = both[both["_merge"] == "right_only"]
+    dep = record["second_coder"]["departures"]
+    a_notes = only_a[~only_a["document"].isin(fg)]
+    assert dep["flipchart"]["missed"] <= len(a_notes) <= dep["flipchart"]["missed"] + dep["flipchart"]["sibling"]
+    assert dep["flipchart"]["extra"] <= len(only_b[~only_b["document"].isin(fg)]) <= dep["flipchart"]["sibling"] + dep["flipchart"]["extra"]
+    # B adds codes only to notes A coded: every document B coded, A coded too.
+    assert set(b["document"]) <= set(a["document"])
+    spans_a = set(map(tuple, a.loc[a["document"].isin(fg), ["document", "start", "end"]].to_numpy()))
+    spans_b = set(map(tuple, b.loc[b["document"].isin(fg), ["document", "start", "end"]].to_numpy()))
+    assert 0 < len(spans_b - spans_a) <= dep["focus_groups"]["boundaries_moved"]
+    assert record["second_coder"]["segments"] == {
+        "coder_a": len(a),
+        "coder_b": len(b),
+        "coder_b_flipchart": len(bn),
+        "coder_b_focus_groups": len(b) - len(bn),
+    }
+    # Some departures of every kind; most codings identical; a moved span still covers words Coder A selected.
+    assert min(dep["flipchart"].values()) > 0 and min(dep["focus_groups"].values()) > 0
+    assert len(a[key].merge(b[key])) > 0.6 * len(a)
+    for doc, start, end in spans_b - spans_a:
+        assert any(d == doc and s < end and start < e for d, s, e in spans_a)
+
+
+def test_recorded_agreement_is_the_rules_on_the_committed_files_and_realistic(exports, record, notes):
+    """The record's figures are what scripts/intercoder_agreement.py gives on the committed
+    exports (raw LF texts), and sit where a real double-coding would: overall alpha about 0.8
+    in each group and unit kind, most codes between 0.6 and 0.95."""
+    from intercoder_agreement import intercoder_table
+
+    sheet = {"Expectations": "expectation", "Obstacles": "obstacle"}
+    note_df = pd.DataFrame([{"note_id": n["Note ID"], "sheet": sheet[n["Sheet"]], "text": n["Note"]} for n in notes])
+    group = dict(zip(note_df["note_id"], note_df["sheet"], strict=True))
+    segs = pd.concat([exports["maxqda"].segments, exports["maxqda_b"].segments.assign(coder="Coder B")])
+    segs = segs.rename(columns={"document": "source"}).assign(group=lambda d: d["source"].map(group).fillna("focus_group"))
+    docs = exports["maxqda"].documents
+    transcripts = {n: t for n, t in docs.items() if n.startswith("Focus")}
+    qual = CONFIG["qualitative"]
+    table = intercoder_table(
+        segs,
+        note_df,
+        transcripts,
+        list(exports["refi-qda"].codebook["code_path"]),
+        qual["codebook"],
+        qual["agreement"],
+        speaker_pattern=qual["transcripts"]["speaker_pattern"],
+    )
+    achieved = record["second_coder"]["agreement"]
+    alphas = []
+    for row in table.itertuples():
+        got = achieved[row.group][row.unit]
+        if row.code_path == "(all codes)":
+            for key in ("krippendorff_alpha", "cohen_kappa", "pct_agreement"):  # the record rounds to 4 decimals
+                assert got["overall"][key] == round(getattr(row, key), 4)
+            assert 0.7 <= row.krippendorff_alpha <= 0.9, (row.group, row.unit)
+        else:
+            want = row.krippendorff_alpha
+            assert got["alpha_by_code"][row.code_path] == (None if math.isnan(want) else round(want, 4))
+            alphas.append(row.krippendorff_alpha)
+    assert sorted(achieved) == ["expectation", "focus_group", "obstacle"]
+    assert len(alphas) == sum(len(u["alpha_by_code"]) for g in achieved.values() for u in g.values())
+    alphas = pd.Series(alphas).dropna()
+    assert alphas.between(0.6, 0.95).mean() >= 0.75
 
 
 def test_export_documents_are_the_raw_files_lf_normalised(exports, documents):
@@ -220,8 +351,9 @@ def test_every_sub_theme_is_coded(exports):
 
 
 def test_focus_group_segments_are_in_turn_text_on_word_boundaries(exports):
-    seg = exports["maxqda"].segments
-    docs = exports["maxqda"].documents
+    """Both coders' segments: within one speaker turn, after the label, on word boundaries."""
+    seg = exports["refi-qda"].segments
+    docs = exports["refi-qda"].documents
     for row in seg[seg["document"].str.startswith("Focus")].itertuples():
         text = docs[row.document]
         line_start = text.rfind("\n", 0, row.start) + 1
@@ -301,7 +433,7 @@ def test_no_job_title_or_unlisted_organisation_in_the_words(documents, roster):
 def test_record_holds_no_identifiers(record, roster, facilitators):
     text = json.dumps(record, ensure_ascii=False)
     words = set()
-    for name in [r["Full name"] for r in roster] + facilitators:
+    for name in [r["Full name"] for r in roster] + facilitators + list(synth_qual.CODER_NAMES):
         words |= {w for w in re.split(r"[\s'-]+", name) if len(w) > 3 and w not in {"Prof"}}
     for w in words:
         assert not re.search(rf"\b{re.escape(w)}\b", text), "a name is in the generator record"

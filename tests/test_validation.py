@@ -138,7 +138,11 @@ READERS: dict[str, tuple[Path, Callable, str]] = {
     "survey export": (SYN / "survey_export.csv", lambda p, docs: anonymise_survey.read_survey(p, CONFIG), "Gender"),
     "roster": (SYN / "roster.csv", lambda p, docs: roster_module.read_roster(p, CONFIG), "Email"),
     "flip-chart notes": (SYN / "flipchart_notes.csv", lambda p, docs: read_notes(p, QUAL["flipchart"]), "Sheet"),
-    "MAXQDA export": (SYN / "coded_segments_maxqda.csv", lambda p, docs: read_coded_export(p, fmt="maxqda", documents=docs), "Segment"),
+    "MAXQDA export": (
+        SYN / "coded_segments_maxqda_coder_a.csv",
+        lambda p, docs: read_coded_export(p, fmt="maxqda", documents=docs),
+        "Segment",
+    ),
     "Taguette export": (SYN / "taguette_highlights.csv", lambda p, docs: read_coded_export(p, fmt="taguette", documents=docs), "content"),
     "published figures": (PUBLISHED, lambda p, docs: published.load_figures(p), "kind"),
 }
@@ -201,7 +205,7 @@ def test_semicolon_tab_and_bom_are_read_like_the_original(kind, variant, delimit
     pd.testing.assert_frame_equal(read(kind, path, documents), read(kind, src, documents))
 
 
-@pytest.mark.parametrize("name", ["coded_segments_maxqda.csv", "taguette_highlights.csv"])
+@pytest.mark.parametrize("name", ["coded_segments_maxqda_coder_a.csv", "taguette_highlights.csv"])
 def test_coded_export_shape_is_detected_in_semicolon_and_bom_files(name, tmp_path, documents):
     original = read_coded_export(SYN / name, documents=documents)
     for delimiter, encoding in ((";", "utf-8"), (",", "utf-8-sig"), (";", "utf-8-sig")):
@@ -802,7 +806,7 @@ def test_two_transcripts_with_the_same_document_name(transcripts_copy):
 
 # ============================================================================= the coded export
 def test_maxqda_segment_for_an_unknown_document(tmp_path, documents):
-    path = edited(SYN / "coded_segments_maxqda.csv", tmp_path / "maxqda.csv", 12, "Document name", "E99")
+    path = edited(SYN / "coded_segments_maxqda_coder_a.csv", tmp_path / "maxqda.csv", 12, "Document name", "E99")
     check_line(
         raised(read_coded_export, path, documents=documents),
         path,
@@ -852,7 +856,7 @@ def test_qdpx_source_that_is_an_unknown_document(tmp_path):
 
 
 def test_maxqda_offset_beyond_the_text(tmp_path, documents):
-    rows = rows_of(SYN / "coded_segments_maxqda.csv")
+    rows = rows_of(SYN / "coded_segments_maxqda_coder_a.csv")
     r = next(i for i, row in enumerate(rows) if row[2] == "Focus group 2")
     rows[r][column(rows, "End")] = "9999"
     path = write_rows(tmp_path / "maxqda.csv", rows)
@@ -881,7 +885,7 @@ def test_qdpx_offset_beyond_the_text(tmp_path):
 
 
 def test_maxqda_offset_that_is_not_a_number(tmp_path, documents):
-    path = edited(SYN / "coded_segments_maxqda.csv", tmp_path / "maxqda.csv", 7, "Beginning", "one")
+    path = edited(SYN / "coded_segments_maxqda_coder_a.csv", tmp_path / "maxqda.csv", 7, "Beginning", "one")
     check_line(
         raised(read_coded_export, path, documents=documents),
         path,

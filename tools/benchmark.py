@@ -102,8 +102,8 @@ def environment() -> dict:
 
 
 def recode_one_segment(work: Path) -> None:
-    """Move the first focus-group segment of the MAXQDA export to another sub-theme."""
-    path = work / "data" / "synthetic" / "coded_segments_maxqda.csv"
+    """Move the first focus-group segment of Coder A's MAXQDA export to another sub-theme."""
+    path = work / "data" / "synthetic" / "coded_segments_maxqda_coder_a.csv"
     text = path.read_text(encoding="utf-8")
     rows = list(csv.reader(io.StringIO(text)))
     header = rows[0]
@@ -166,7 +166,7 @@ def run(repeats: int, sizes: list[int]) -> list[dict]:
 
         def edit():
             subprocess.run(
-                ["git", "checkout", "--", "data/synthetic/coded_segments_maxqda.csv"], cwd=work, check=False, capture_output=True
+                ["git", "checkout", "--", "data/synthetic/coded_segments_maxqda_coder_a.csv"], cwd=work, check=False, capture_output=True
             )
             measure(make, work, env)  # back to the committed coding, everything up to date
             recode_one_segment(work)

@@ -11,12 +11,18 @@ results; nothing is quoted from the paper), and writes:
 * ``transcripts/focus_group_<n>.txt``: six focus groups, one line per speaker turn
   (``Full name: text``); every roster participant is in exactly one group and speaks;
   groups mix MHS and CJS organisations; transcripts 2 and 5 have CRLF line endings;
-* the coding, held once in memory (documents, and segments as LF code-point offsets) and
-  exported in three shapes that ``qda.read_coded_export`` reads to the same segments:
-  ``coded_segments_maxqda.csv``, ``coded_project.qdpx`` (REFI-QDA) and
-  ``taguette_highlights.csv``;
-* ``generator_record_qual.json``: counts per code and group, identifiers inserted per
-  category (counts only), and the published figure no data set can reach.
+* two codings of every document, held once in memory (segments as LF code-point offsets):
+  Coder A's, the study's coding that the theme tables count, and Coder B's, a seeded second
+  coding that departs from A's in plausible places (:data:`SECOND_CODER`: missed codes,
+  sibling codes, moved segment boundaries, extra codes on notes), for intercoder agreement.
+  Exported in three shapes that ``qda.read_coded_export`` reads back to the same segments:
+  ``coded_segments_maxqda_coder_a.csv`` and ``..._coder_b.csv`` (one MAXQDA export per
+  coder, ``Created by`` naming them), ``coded_project.qdpx`` (REFI-QDA: both coders, two
+  ``Users``, ``creatingUser`` on every coding) and ``taguette_highlights.csv`` (Coder A;
+  Taguette records no coder);
+* ``generator_record_qual.json``: counts per code and group (Coder A), identifiers inserted
+  per category (counts only), the published figure no data set can reach, and Coder B's
+  parameters, departures and the agreement achieved (``second_coder``).
 
 Determinism: every choice comes from ``numpy.random.default_rng([seed, k])``; GUIDs are
 uuid5 of readable keys; the .qdpx zip has fixed member order and timestamps and stores its
@@ -111,12 +117,36 @@ TAGUETTE_SEPARATOR = "\\"
 GROUP_EXPECTATIONS, GROUP_OBSTACLES, GROUP_FG = "Flip chart: expectations", "Flip chart: obstacles", "Focus groups"
 SHEETS = {"E": ("Expectations", GROUP_EXPECTATIONS), "O": ("Obstacles", GROUP_OBSTACLES)}
 COLOURS = {EXP: "#2e86c1", OBS: "#cb4335", FG: "#229954"}
-# Initials of the three (invented) members of the research team who coded.
-CODERS = {"flipchart": "KT", "fg_a": "LW", "fg_b": "RA"}
-CODED_AT = datetime(2014, 8, 4, 9, 30)
+# The two (invented) members of the research team who each coded every document. Coder A's
+# coding is the study's coding (the theme tables count it); Coder B's is the second coding,
+# made independently two weeks later, for intercoder agreement.
+CODER_NAMES = ("Kerstin Tregaskis", "Lowenna Pascoe")
+CODER_LABELS = ("Coder A", "Coder B")  # as qda.read_coded_export labels them (Users order)
+CODED_AT = (datetime(2014, 8, 4, 9, 30), datetime(2014, 8, 18, 10, 0))
+#: How Coder B departs from Coder A, per decision (probabilities; seeded draws):
+#: on a note, each of A's codes is missed (``note_miss``) or swapped for a sibling code, one with
+#: the same parent (``note_sibling``), and a note A coded gets a code of its category that A did
+#: not apply (``note_extra``; never a note A left uncoded, so that every document B coded A coded
+#: too, and a consensus rule that falls back to a document's only coder still counts A's coding
+#: everywhere); on a transcript, each span A selected has its start, end or both moved
+#: by 1 to ``shift_words`` words within the speaker turn (``fg_shift``), and each code on it is
+#: missed (``fg_miss``) or swapped for a sibling sub-theme (``fg_sibling``). Chosen so that
+#: Krippendorff's alpha is about 0.8 overall in each group and unit kind and between 0.6 and
+#: 0.95 for most codes (the achieved figures are in the record, ``second_coder.agreement``).
+SECOND_CODER = {
+    "note_miss": 0.08,
+    "note_sibling": 0.08,
+    "note_extra": 0.06,
+    "fg_shift": 0.5,
+    "shift_words": 4,
+    "fg_miss": 0.12,
+    "fg_sibling": 0.08,
+}
 QDA_NAMESPACE = "urn:QDA-XML:project:1.0"
 GUID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://example.org/ripls/synth_qual")
 ZIP_TIME = (2014, 8, 29, 12, 0, 0)
+#: One MAXQDA coded-segments export per coder (each coded in their own project).
+MAXQDA_FILES = ("coded_segments_maxqda_coder_a.csv", "coded_segments_maxqda_coder_b.csv")
 MAXQDA_COLUMNS = [
     "Color",
     "Document group",
@@ -233,10 +263,16 @@ class Segment:
 class Study:
     notes: list[dict]  # Note ID, Sheet, Note
     documents: list[Document]
-    segments: list[Segment]
+    segments: list[Segment]  # Coder A: the study's coding
     identifiers: dict[str, Counter]
     groups: list[list[int]]  # roster indices per group
     turns: list[dict]  # per group: counts of turns
+    second: list[Segment] = field(default_factory=list)  # Coder B
+    departures: dict[str, Counter] = field(default_factory=dict)  # Coder B's departures from A, per kind of document
+
+    def coding(self, coder: int) -> list[Segment]:
+        """The segments of coder 0 (A) or 1 (B)."""
+        return self.segments if coder == 0 else self.second
 
 
 # ------------------------------------------------------------------ filling placeholders
@@ -642,7 +678,82 @@ def build(seed: int, people: list[Person], facs: list[Facilitator], config: dict
                 "coded_turns": sum(t.kind == "coded" for t in turns),
             }
         )
-    return Study(notes, documents, sorted(set(segments)), {"flipchart": note_ids, "transcripts": fg_counter}, groups, turn_counts)
+    study = Study(notes, documents, sorted(set(segments)), {"flipchart": note_ids, "transcripts": fg_counter}, groups, turn_counts)
+    study.second, study.departures = second_coding(study, np.random.default_rng([seed, 20]))
+    return study
+
+
+# ------------------------------------------------------------------ the second coder
+def siblings(key: str) -> list[str]:
+    """Code keys with the same parent (same category, and same theme for a sub-theme), codebook order."""
+    levels = CODEBOOK[key]
+    return [k for k, lv in CODEBOOK.items() if k != key and len(lv) == len(levels) and lv[:-1] == levels[:-1]]
+
+
+def _recode(keys: list[str], miss: float, sibling: float, rng: np.random.Generator, counter: Counter) -> list[str]:
+    """Coder B's codes for a stretch Coder A coded with ``keys``: each missed, swapped for a sibling, or kept."""
+    out: list[str] = []
+    for key in keys:
+        r = rng.random()
+        if r < miss:
+            counter["missed"] += 1
+            continue
+        if r < miss + sibling:
+            options = siblings(key)
+            key = options[int(rng.integers(0, len(options)))]
+            counter["sibling"] += 1
+        if key not in out:
+            out.append(key)
+    return out
+
+
+def _moved(doc: Document, start: int, end: int, rng: np.random.Generator, max_words: int) -> tuple[int, int]:
+    """A span moved by whole words at its start, end or both, within its speaker turn: at least
+    three words long and occurring once in the turn (so a MAXQDA export still places it)."""
+    text = doc.text
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", start)
+    body = text.index(": ", line_start) + 2
+    words = [(body + m.start(), body + m.end()) for m in re.finditer(r"\S+", text[body:line_end])]
+    first = next(i for i, w in enumerate(words) if w[0] == start)
+    last = next(i for i, w in enumerate(words) if w[1] == end)
+    which = int(rng.integers(0, 3))  # 0 start, 1 end, 2 both
+    step = [int(rng.integers(1, max_words + 1)) * (1 if rng.random() < 0.5 else -1) for _ in range(2)]
+    if which in (0, 2):
+        first = min(max(first + step[0], 0), len(words) - 1)
+    if which in (1, 2):
+        last = min(max(last + step[1], 0), len(words) - 1)
+    if last - first < 2:
+        return start, end
+    a, b = words[first][0], words[last][1]
+    return (a, b) if text.count(text[a:b], line_start, line_end) == 1 else (start, end)
+
+
+def second_coding(study: Study, rng: np.random.Generator, params: dict = SECOND_CODER) -> tuple[list[Segment], dict[str, Counter]]:
+    """Coder B: the same documents as Coder A, with the departures of :data:`SECOND_CODER`."""
+    by_span: dict[tuple[str, int, int], list[str]] = {}
+    for s in study.segments:
+        by_span.setdefault((s.document, s.start, s.end), []).append(s.key)
+    notes, talk = Counter(), Counter()
+    out: list[Segment] = []
+    for doc in study.documents:
+        if doc.group != GROUP_FG:
+            keys = by_span.get((doc.name, 0, len(doc.text)), [])
+            mine = _recode(keys, params["note_miss"], params["note_sibling"], rng, notes)
+            if keys and rng.random() < params["note_extra"]:
+                category = SHEETS[doc.name[0]][0]
+                options = [k for k, lv in CODEBOOK.items() if lv[0] == category and k not in keys and k not in mine]
+                mine.append(options[int(rng.integers(0, len(options)))])
+                notes["extra"] += 1
+            out.extend(Segment(doc.name, 0, len(doc.text), k) for k in mine)
+            continue
+        for (name, start, end), keys in sorted((k, v) for k, v in by_span.items() if k[0] == doc.name):
+            a, b = start, end
+            if rng.random() < params["fg_shift"]:
+                a, b = _moved(doc, start, end, rng, params["shift_words"])
+                talk["boundaries_moved"] += (a, b) != (start, end)
+            out.extend(Segment(name, a, b, k) for k in _recode(keys, params["fg_miss"], params["fg_sibling"], rng, talk))
+    return sorted(set(out)), {"flipchart": notes, "focus_groups": talk}
 
 
 # ------------------------------------------------------------------ checks on the words
@@ -667,32 +778,27 @@ def _csv(rows: list[list]) -> str:
     return buf.getvalue()
 
 
-def _coder(doc: Document) -> str:
-    if doc.group != GROUP_FG:
-        return CODERS["flipchart"]
-    return CODERS["fg_a"] if int(doc.name.split()[-1]) <= 3 else CODERS["fg_b"]
-
-
-def _ordered(study: Study) -> list[tuple[Document, Segment]]:
+def _ordered(study: Study, coder: int = 0) -> list[tuple[Document, Segment]]:
     order = {d.name: i for i, d in enumerate(study.documents)}
     docs = {d.name: d for d in study.documents}
     keys = list(CODEBOOK)
-    segs = sorted(study.segments, key=lambda s: (order[s.document], s.start, s.end, keys.index(s.key)))
+    segs = sorted(study.coding(coder), key=lambda s: (order[s.document], s.start, s.end, keys.index(s.key)))
     return [(docs[s.document], s) for s in segs]
 
 
-def _stamp(i: int) -> datetime:
-    return CODED_AT + timedelta(minutes=2 * i)
+def _stamp(i: int, coder: int = 0) -> datetime:
+    return CODED_AT[coder] + timedelta(minutes=2 * i)
 
 
-def export_maxqda(study: Study) -> str:
+def export_maxqda(study: Study, coder: int = 0) -> str:
+    """One coder's coded segments, as MAXQDA exports them from that coder's project."""
     rows: list[list] = [MAXQDA_COLUMNS]
-    for i, (doc, s) in enumerate(_ordered(study)):
+    user = CODER_NAMES[coder]
+    for i, (doc, s) in enumerate(_ordered(study, coder)):
         first = doc.text.count("\n", 0, s.start) + 1
         last = doc.text.count("\n", 0, s.end) + 1
-        stamp = _stamp(i).strftime("%d.%m.%Y %H:%M")
+        stamp = _stamp(i, coder).strftime("%d.%m.%Y %H:%M")
         area = s.end - s.start
-        coder = _coder(doc)
         rows.append(
             [
                 COLOURS[CODEBOOK[s.key][0]],
@@ -703,9 +809,9 @@ def export_maxqda(study: Study) -> str:
                 last,
                 0,
                 doc.text[s.start : s.end],
-                coder,
+                user,
                 stamp,
-                coder,
+                user,
                 stamp,
                 area,
                 f"{100 * area / len(doc.text):.2f}",
@@ -715,6 +821,7 @@ def export_maxqda(study: Study) -> str:
 
 
 def export_taguette(study: Study) -> str:
+    """Coder A's coding (Taguette records no coder)."""
     rows: list[list] = [["id", "document", "tag", "content"]]
     ids: dict[tuple[str, int, int], int] = {}
     for doc, s in _ordered(study):
@@ -734,19 +841,19 @@ def export_qdpx(study: Study, seed: int) -> bytes:
     def q(tag: str) -> str:
         return f"{{{QDA_NAMESPACE}}}{tag}"
 
-    created = CODED_AT.strftime("%Y-%m-%dT%H:%M:%SZ")
-    users = {c: _guid(seed, "user", c) for c in CODERS.values()}
+    created = CODED_AT[0].strftime("%Y-%m-%dT%H:%M:%SZ")
+    users = [_guid(seed, "user", c) for c in CODER_NAMES]
     root = ET.Element(
         q("Project"),
         {
             "name": "Crossing boundaries workshop (synthetic)",
             "origin": "tools/synth_qual.py",
-            "creatingUserGUID": users[CODERS["flipchart"]],
+            "creatingUserGUID": users[0],
             "creationDateTime": created,
         },
     )
     users_el = ET.SubElement(root, q("Users"))
-    for name, guid in users.items():
+    for name, guid in zip(CODER_NAMES, users, strict=True):
         ET.SubElement(users_el, q("User"), {"guid": guid, "name": name})
     codes_el = ET.SubElement(ET.SubElement(root, q("CodeBook")), q("Codes"))
     code_guid: dict[tuple[str, ...], str] = {}
@@ -758,15 +865,17 @@ def export_qdpx(study: Study, seed: int) -> bytes:
         attrs["color"] = COLOURS[levels[0]]
         elements[levels] = ET.SubElement(parent, q("Code"), attrs)
     sources_el = ET.SubElement(root, q("Sources"))
-    by_doc: dict[str, list[Segment]] = {}
-    for _, s in _ordered(study):
-        by_doc.setdefault(s.document, []).append(s)
+    # Coder A's selections keep the keys of their GUIDs from the single-coder export; Coder B's add the coder.
+    tags = ((), ("coder-b",))
+    by_doc: list[dict[str, list[Segment]]] = [{}, {}]
+    for coder in (0, 1):
+        for _, s in _ordered(study, coder):
+            by_doc[coder].setdefault(s.document, []).append(s)
     members: list[tuple[str, bytes]] = []
     source_guid = {}
-    n = 0
+    n = [0, 0]
     for doc in study.documents:
         guid = source_guid[doc.name] = _guid(seed, "source", doc.name)
-        coder = _coder(doc)
         src = ET.SubElement(
             sources_el,
             q("TextSource"),
@@ -774,36 +883,42 @@ def export_qdpx(study: Study, seed: int) -> bytes:
                 "guid": guid,
                 "name": doc.name,
                 "plainTextPath": f"internal://{guid}.txt",
-                "creatingUser": users[coder],
+                "creatingUser": users[0],
                 "creationDateTime": created,
             },
         )
         members.append((f"sources/{guid}.txt", doc.raw.encode("utf-8")))
-        spans: dict[tuple[int, int], list[Segment]] = {}
-        for s in by_doc.get(doc.name, []):
-            spans.setdefault((s.start, s.end), []).append(s)
-        for (a, b), segs in spans.items():
-            text = " ".join(doc.text[a:b].split())
-            sel = ET.SubElement(
-                src,
-                q("PlainTextSelection"),
-                {
-                    "guid": _guid(seed, "selection", doc.name, a, b),
-                    "name": text if len(text) <= 60 else text[:59].rstrip() + "…",
-                    "startPosition": str(_raw_position(doc, a)),
-                    "endPosition": str(_raw_position(doc, b)),
-                    "creatingUser": users[coder],
-                    "creationDateTime": _stamp(n).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                },
-            )
-            for s in segs:
-                coding = ET.SubElement(
-                    sel,
-                    q("Coding"),
-                    {"guid": _guid(seed, "coding", doc.name, a, b, s.key), "creatingUser": users[coder], "creationDateTime": created},
+        for coder in (0, 1):
+            spans: dict[tuple[int, int], list[Segment]] = {}
+            for s in by_doc[coder].get(doc.name, []):
+                spans.setdefault((s.start, s.end), []).append(s)
+            coded = CODED_AT[coder].strftime("%Y-%m-%dT%H:%M:%SZ")
+            for (a, b), segs in spans.items():
+                text = " ".join(doc.text[a:b].split())
+                sel = ET.SubElement(
+                    src,
+                    q("PlainTextSelection"),
+                    {
+                        "guid": _guid(seed, "selection", *tags[coder], doc.name, a, b),
+                        "name": text if len(text) <= 60 else text[:59].rstrip() + "…",
+                        "startPosition": str(_raw_position(doc, a)),
+                        "endPosition": str(_raw_position(doc, b)),
+                        "creatingUser": users[coder],
+                        "creationDateTime": _stamp(n[coder], coder).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    },
                 )
-                ET.SubElement(coding, q("CodeRef"), {"targetGUID": code_guid[CODEBOOK[s.key]]})
-            n += 1
+                for s in segs:
+                    coding = ET.SubElement(
+                        sel,
+                        q("Coding"),
+                        {
+                            "guid": _guid(seed, "coding", *tags[coder], doc.name, a, b, s.key),
+                            "creatingUser": users[coder],
+                            "creationDateTime": coded,
+                        },
+                    )
+                    ET.SubElement(coding, q("CodeRef"), {"targetGUID": code_guid[CODEBOOK[s.key]]})
+                n[coder] += 1
     sets_el = ET.SubElement(root, q("Sets"))
     for group in (GROUP_EXPECTATIONS, GROUP_OBSTACLES, GROUP_FG):
         set_el = ET.SubElement(sets_el, q("Set"), {"guid": _guid(seed, "set", group), "name": group})
@@ -832,32 +947,46 @@ def transcript_name(doc: Document) -> str:
 
 
 # ------------------------------------------------------------------ verification
+def expected_segments(study: Study, coder: int):
+    """One coder's segments as ``qda.read_coded_export`` gives them (its columns and order)."""
+    import pandas as pd
+
+    rows = [
+        {
+            "document": s.document,
+            "document_group": d.group,
+            "code_path": code_path(s.key),
+            "start": s.start,
+            "end": s.end,
+            "text": d.text[s.start : s.end],
+            "coder": CODER_LABELS[coder],
+        }
+        for d, s in _ordered(study, coder)
+    ]
+    return pd.DataFrame(rows).sort_values(["document", "start", "end", "code_path", "coder"]).reset_index(drop=True)
+
+
 def verify_exports(study: Study, files: dict[str, Path]) -> None:
-    """The three exports, read by qda.read_coded_export, give exactly the in-memory segments."""
+    """Every export, read by qda.read_coded_export, gives exactly the in-memory segments: each
+    MAXQDA file one coder's (one user, labelled Coder A within its file), the .qdpx both coders'
+    (labelled Coder A and Coder B in the order of its Users), Taguette Coder A's (no coder)."""
     import pandas as pd
 
     from qda import read_coded_export
 
-    expected = pd.DataFrame(
-        [
-            {
-                "document": s.document,
-                "document_group": d.group,
-                "code_path": code_path(s.key),
-                "start": s.start,
-                "end": s.end,
-                "text": d.text[s.start : s.end],
-            }
-            for d, s in _ordered(study)
-        ]
-    )
-    expected = expected.sort_values(["document", "start", "end", "code_path"]).reset_index(drop=True)
+    a, b = expected_segments(study, 0), expected_segments(study, 1)
+    both = pd.concat([a, b]).sort_values(["document", "start", "end", "code_path", "coder"]).reset_index(drop=True)
+    want = {
+        "maxqda_coder_a": a,
+        "maxqda_coder_b": b.assign(coder=CODER_LABELS[0]),
+        "refi-qda": both,
+        "taguette": a.assign(document_group="", coder=""),
+    }
     raw = {d.name: d.raw for d in study.documents}
-    for fmt, path in files.items():
-        got = read_coded_export(path, fmt=fmt, documents=raw).segments.drop(columns="coder").reset_index(drop=True)
-        want = expected.assign(document_group="") if fmt == "taguette" else expected
-        if not got.astype(str).equals(want.astype(str)):
-            raise RuntimeError(f"the {fmt} export does not read back to the generated segments")
+    for name, path in files.items():
+        got = read_coded_export(path, fmt=name.split("_")[0], documents=raw).segments.reset_index(drop=True)
+        if not got.astype(str).equals(want[name].astype(str)):
+            raise RuntimeError(f"the {name} export does not read back to the generated segments")
     qdpx = read_coded_export(files["refi-qda"], fmt="refi-qda")
     if qdpx.documents != {d.name: d.text for d in study.documents}:
         raise RuntimeError("the REFI-QDA export does not carry the generated documents")
@@ -942,6 +1071,83 @@ def _record(seed: int, study: Study, people: list[Person]) -> dict:
     }
 
 
+def agreement_of(study: Study, config: dict):
+    """The intercoder agreement table of the two codings, as the pipeline's rule computes it
+    (``scripts/intercoder_agreement.py``, config ``qualitative.agreement``), but on the raw
+    LF texts: redaction changes lengths, so only the character figures differ in a run."""
+    import pandas as pd
+
+    from intercoder_agreement import intercoder_table
+
+    sheet_ids = {normalise_header(label): sid for sid, labels in config["qualitative"]["flipchart"]["sheets"].items() for label in labels}
+    notes = pd.DataFrame(
+        [{"note_id": n["Note ID"], "sheet": sheet_ids[normalise_header(n["Sheet"])], "text": n["Note"]} for n in study.notes]
+    )
+    group = dict(zip(notes["note_id"], notes["sheet"], strict=True))
+    segments = pd.DataFrame(
+        [
+            {"source": s.document, "group": group.get(s.document, "focus_group"), "code_path": code_path(s.key)}
+            | {"start": s.start, "end": s.end, "coder": CODER_LABELS[c]}
+            for c in (0, 1)
+            for s in study.coding(c)
+        ]
+    )
+    transcripts = {d.name: d.text for d in study.documents if d.group == GROUP_FG}
+    paths = [SEPARATOR.join(levels) for levels in codebook_tree()]
+    qual = config["qualitative"]
+    return intercoder_table(
+        segments,
+        notes,
+        transcripts,
+        paths,
+        qual["codebook"],
+        qual.get("agreement"),
+        speaker_pattern=qual["transcripts"]["speaker_pattern"],
+    )
+
+
+def second_coder_record(study: Study, config: dict) -> dict:
+    """Coder B's parameters, departures and the agreement achieved (overall and per code)."""
+    table = agreement_of(study, config)
+
+    def r4(x) -> float | None:
+        return None if x != x else round(float(x), 4)
+
+    achieved: dict[str, dict] = {}
+    for (group, unit), rows in table.groupby(["group", "unit"], sort=False):
+        overall = rows[rows["code_path"] == "(all codes)"].iloc[0]
+        codes = rows[rows["code_path"] != "(all codes)"]
+        alphas = codes["krippendorff_alpha"].dropna()
+        achieved.setdefault(group, {})[unit] = {
+            "overall": {k: r4(overall[k]) for k in ("pct_agreement", "cohen_kappa", "krippendorff_alpha")},
+            "codes": len(codes),
+            "codes_alpha_defined": len(alphas),
+            "codes_alpha_0.6_to_0.95": int(alphas.between(0.6, 0.95).sum()),
+            "codes_alpha_below_0.6": int((alphas < 0.6).sum()),
+            "codes_alpha_above_0.95": int((alphas > 0.95).sum()),
+            "alpha_min_median_max": [r4(alphas.min()), r4(alphas.median()), r4(alphas.max())],
+            "alpha_by_code": {row.code_path: r4(row.krippendorff_alpha) for row in codes.itertuples()},
+        }
+    return {
+        "coders": list(CODER_LABELS),
+        "coder_a": "the study's coding: the theme tables and expected_counts are Coder A's",
+        "coder_b": "the same documents coded again with the departures of parameters (seeded)",
+        "exports": {"maxqda": list(MAXQDA_FILES), "refi-qda": "both coders (two Users)", "taguette": "Coder A only"},
+        "parameters": dict(SECOND_CODER),
+        "departures": {kind: dict(sorted(c.items())) for kind, c in study.departures.items()},
+        "segments": {
+            "coder_a": len(study.segments),
+            "coder_b": len(study.second),
+            "coder_b_flipchart": sum(1 for s in study.second if not s.document.startswith("Focus")),
+            "coder_b_focus_groups": sum(1 for s in study.second if s.document.startswith("Focus")),
+        },
+        "agreement": achieved,
+        "agreement_note": "computed by scripts/intercoder_agreement.py with config qualitative.agreement on the raw "
+        "LF texts; document and utterance figures equal a pipeline run's, character figures differ slightly "
+        "(redaction changes the lengths of the texts)",
+    }
+
+
 # ------------------------------------------------------------------ main
 def generate(out: Path, seed: int = SEED, roster: Path | None = None, facilitators: Path | None = None) -> dict:
     import yaml
@@ -956,7 +1162,8 @@ def generate(out: Path, seed: int = SEED, roster: Path | None = None, facilitato
 
     texts = {
         "flipchart_notes.csv": flipchart_csv(study),
-        "coded_segments_maxqda.csv": export_maxqda(study),
+        MAXQDA_FILES[0]: export_maxqda(study, 0),
+        MAXQDA_FILES[1]: export_maxqda(study, 1),
         "taguette_highlights.csv": export_taguette(study),
     }
     qdpx = export_qdpx(study, seed)
@@ -967,10 +1174,16 @@ def generate(out: Path, seed: int = SEED, roster: Path | None = None, facilitato
         (t / "coded_project.qdpx").write_bytes(qdpx)
         verify_exports(
             study,
-            {"maxqda": t / "coded_segments_maxqda.csv", "refi-qda": t / "coded_project.qdpx", "taguette": t / "taguette_highlights.csv"},
+            {
+                "maxqda_coder_a": t / MAXQDA_FILES[0],
+                "maxqda_coder_b": t / MAXQDA_FILES[1],
+                "refi-qda": t / "coded_project.qdpx",
+                "taguette": t / "taguette_highlights.csv",
+            },
         )
 
     record = _record(seed, study, people)
+    record["second_coder"] = second_coder_record(study, config)
     out.mkdir(parents=True, exist_ok=True)
     for name, text in texts.items():
         write_text(out / name, text)
