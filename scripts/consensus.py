@@ -3,12 +3,13 @@
 ``coded_segments.csv`` keeps every coder's segments (intercoder agreement needs them all);
 the theme tables count one coding per document, chosen by ``qualitative.consensus``:
 
-* **a label** (``Coder B``, ``Agreed``, ...): in every document that label coded (has at
-  least one segment in), its segments only; in a document it did not code, the segments of
-  the document's only coder (divided coding: one person coded the flip charts, two others
-  three focus groups each, and an agreed coding exists for some documents only). A document
-  coded by several coders, none of them the consensus, is an error: which to count is the
-  researcher's decision.
+* **a label** (``Coder B``, ``Agreed``, ...): in every document *group* (a flip-chart sheet,
+  the focus groups: the ``group`` column) in which that label coded anything, its segments
+  only: a note it left uncoded is a note with no theme in the consensus coding, even if
+  another coder coded it. In a group it did not code at all, the segments of each
+  document's only coder (divided coding: one person coded the flip charts, two others three
+  focus groups each). A document coded by several coders in such a group is an error: which
+  to count is the researcher's decision. Without a ``group`` column each document is a group.
 * **unset**: every document must have been coded by one coder at most (one coder, or
   divided coding), and every segment counts; otherwise the run stops and asks for the key.
 
@@ -39,6 +40,7 @@ def counted(segments: pd.DataFrame, consensus: str | None, *, file: str = "confi
     and ``coder``. Raises :class:`InputError` (about ``file``, key ``qualitative.consensus``)
     when the rule above cannot choose."""
     coders_of = segments.groupby("source", sort=True)["coder"].agg(lambda s: sorted(set(s)))
+    group = segments["group"] if "group" in segments.columns else segments["source"]
     present = sorted(set(segments["coder"]))
     if consensus is not None and consensus not in present:
         raise InputError(
@@ -57,20 +59,22 @@ def counted(segments: pd.DataFrame, consensus: str | None, *, file: str = "confi
             found="no consensus coder named",
             expected=_expected(present),
         )
+    consensus_groups = set(group[segments["coder"].eq(consensus)]) if consensus is not None else set()
+    group_of = dict(zip(segments["source"], group, strict=True))
     if consensus is not None:
-        orphans = several[several.map(lambda cs: consensus not in cs)]
+        orphans = several[[group_of[d] not in consensus_groups for d in several.index]]
         if len(orphans):
             raise InputError(
                 file,
-                f"{len(orphans)} documents are coded by several coders but not by the consensus coder, "
+                f"{len(orphans)} documents are coded by several coders in a group the consensus coder did not code, "
                 f"e.g. {orphans.index[0]} (coded by {', '.join(map(shown, orphans.iloc[0]))})",
                 key=KEY,
                 found=consensus,
                 expected="a consensus coding of every document that several coders coded",
             )
-    by_consensus = set(coders_of.index[coders_of.map(lambda cs: consensus in cs)]) if consensus is not None else set()
+    by_consensus = {d for d in coders_of.index if group_of[d] in consensus_groups}
     mask = segments["coder"].eq(consensus) if consensus is not None else pd.Series(True, index=segments.index)
-    mask |= ~segments["source"].isin(by_consensus)
+    mask |= ~group.isin(consensus_groups)
     summary = {
         "consensus": consensus,
         "documents_by_consensus": len(by_consensus),

@@ -176,10 +176,28 @@ def test_consensus_label_counts_its_coding_where_it_coded_and_the_only_coder_els
     assert summary == {"consensus": "Agreed", "documents_by_consensus": 2, "documents_by_only_coder": 1, "segments_counted": 3}
 
 
+def test_consensus_coder_decides_the_whole_group_it_coded():
+    """Double-coded flip charts: the consensus coder left note 3 uncoded, the other coder coded
+    it; in the consensus coding note 3 has no theme. The focus groups, coded by one person
+    only, count that coder."""
+    seg = pd.DataFrame(
+        [
+            ("note 001", "expectation", "Coder A"),
+            ("note 001", "expectation", "Coder B"),
+            ("note 003", "expectation", "Coder B"),
+            ("Focus group 1", "focus_group", "Coder C"),
+        ],
+        columns=["source", "group", "coder"],
+    )
+    mask, summary = counted(seg, "Coder A")
+    assert mask.tolist() == [True, False, False, True]
+    assert summary == {"consensus": "Coder A", "documents_by_consensus": 2, "documents_by_only_coder": 1, "segments_counted": 2}
+
+
 def test_consensus_errors_name_the_key_and_no_person():
     seg = frame([("Focus group 2", "Coder A"), ("Focus group 2", "Coder B"), ("note 001", "Coder C")])
     exc = raised(counted, seg, "Coder C")
-    assert "1 documents are coded by several coders but not by the consensus coder, e.g. Focus group 2 (coded by Coder A, Coder B)" in (
+    assert "1 documents are coded by several coders in a group the consensus coder did not code, e.g. Focus group 2 (coded by Coder A, Coder B)" in (
         exc.line()
     )
     exc = raised(counted, seg, "Coder D")
