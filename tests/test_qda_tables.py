@@ -9,7 +9,6 @@ written in every tabular layout and must read to the segments of its ``coded_pro
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import zipfile
 from pathlib import Path
@@ -103,22 +102,25 @@ def test_a_real_xls_workbook_is_detected_and_read():
     path = FIXTURES / "calamine_base.xls"
     assert path.read_bytes()[:8] == bytes.fromhex("D0CF11E0A1B11AE1")
     assert sniff(path) == "xls"
-    cells, first_row = _read_workbook(path)
-    # The values python-calamine's own test_xls_read expects in Sheet1 (its row 1 is empty).
-    assert first_row == 2
+    cells = _read_workbook(path, "coded export")
+    # The values python-calamine's own test_xls_read expects in Sheet1 (its row 1 is empty:
+    # 1.0, 1.1, True, False, date(2010, 10, 10), datetime(2010, 10, 10, 10, 10, 10),
+    # time(10, 10, 10), timedelta(seconds=36610, microseconds=100000), timedelta(days=10,
+    # seconds=54610)), as text by workbook.cell_text, the rule every workbook is read by.
     assert cells == [
+        [""] * 10,
         [
             "String",
-            1.0,
-            1.1,
-            True,
-            False,
-            dt.date(2010, 10, 10),
-            dt.datetime(2010, 10, 10, 10, 10, 10),
-            dt.time(10, 10, 10),
-            dt.timedelta(seconds=36610, microseconds=100000),
-            dt.timedelta(days=10, seconds=54610),
-        ]
+            "1",
+            "1.1",
+            "TRUE",
+            "FALSE",
+            "2010-10-10",
+            "2010-10-10T10:10:10",
+            "10:10:10",
+            "10:10:10.100000",
+            "255:10:10",
+        ],
     ]
     # Not a QDA export: one clear error about the table, not "NUL bytes / UTF-16".
     with pytest.raises(InputError, match="has a header but no data rows"):
@@ -129,7 +131,7 @@ def test_a_damaged_ole2_file_is_a_workbook_that_cannot_be_read(tmp_path):
     path = tmp_path / "segments.xls"
     path.write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 600)
     assert sniff(path) == "xls"
-    with pytest.raises(InputError, match="workbook cannot be read"):
+    with pytest.raises(InputError, match="coded export cannot be read as a spreadsheet"):
         read_coded_export(path, documents=DOCUMENTS)
 
 

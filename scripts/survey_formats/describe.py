@@ -15,7 +15,7 @@ answered it, how many distinct answers it holds and what kind they are:
 
 from __future__ import annotations
 
-from survey_formats.mapping import parse_number
+from rawinput import parse_number
 from survey_formats.table import SurveyTable
 
 #: At most this many distinct texts (and at most half the answers) make a column "categories".

@@ -5,7 +5,8 @@ rule anonymise_survey:
     input:
         code=code("anonymise_survey"),
         survey=config["inputs"]["survey"],
-        roster=config["inputs"]["roster"],
+        roster=config["inputs"].get("roster") or [],
+        survey_dictionary=config["inputs"].get("survey_dictionary") or [],
         instrument=config["instrument"],
     output:
         **outputs("anonymise_survey"),
