@@ -47,7 +47,7 @@ from rawinput import normalise_header
 from roster import read_roster
 from stage import as_list, run_rule
 from survey_formats import SurveyTable, read_survey_export
-from survey_formats.mapping import answer_labels, codes_for_item, match_items, role_columns, row_ids
+from survey_formats.mapping import answer_labels, codes_for_item, match_items, required_roles, role_columns, row_ids
 
 log = logging.getLogger("ripls.anonymise_survey")
 
@@ -56,18 +56,6 @@ ROW_DOMAIN = "respondent row"
 
 
 # ----------------------------------------------------------------------------- columns
-def required_roles(config: Mapping) -> list[str]:
-    """The ``survey.columns`` roles the export must have: the link, the response id if the
-    config names one, the demographic columns, organisation and job title (when named)."""
-    s = config["survey"]
-    cols = s["columns"]
-    needed = {spec["column"] for spec in config["demographics"].values() if "column" in spec}
-    needed |= {"organisation", "job_title", "respondent_id"}
-    if s.get("link_on"):
-        needed.add(s["link_on"])
-    return [r for r in sorted(needed) if r in cols]
-
-
 def lookup_org(
     org: str, title: str, org_lookup: Mapping, title_lookup: Mapping, *, file, row: int, columns: Mapping[str, str]
 ) -> tuple[dict | None, str]:

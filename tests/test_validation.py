@@ -1078,6 +1078,18 @@ def test_read_csv_input_keeps_blank_headers_and_strips_cells(tmp_path):
     df = read_csv_input(path, what="table", required=["a", "b"])
     assert list(df.columns) == ["a", "b", "Unnamed: 2"]
     assert df.to_dict("records") == [{"a": "1", "b": "x", "Unnamed: 2": ""}, {"a": "2", "b": "y", "Unnamed: 2": ""}]
+    assert df.attrs["rows"] == [2, 4]  # the blank line is row 3, as a spreadsheet shows it
+
+
+def test_read_csv_input_reads_a_10_mb_cell(tmp_path):
+    """Python's csv module refuses a cell over 128 KB unless told otherwise (a long note or transcript
+    pasted into one cell); read_csv_input reads through sniff.read_records, which allows any size."""
+    big = "x" * (10 * 1024 * 1024)
+    path = tmp_path / "notes.csv"
+    path.write_text(f'Note ID,Sheet,Note\nN1,Expectations,"{big}"\nN2,Obstacles,short\n', encoding="utf-8")
+    df = read_csv_input(path, what="flip-chart notes", required=["Note"])
+    assert [len(v) for v in df["Note"]] == [len(big), 5] and df.attrs["rows"] == [2, 3]
+    assert csv.field_size_limit() == 131072  # the process-wide limit is restored
 
 
 # ============================================================================= the pipeline

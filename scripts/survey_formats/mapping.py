@@ -96,6 +96,7 @@ def match_items(
     pattern: str | None = None,
     items: Mapping[int | str, str] | None = None,
     check_wording: bool = True,
+    complete: bool = True,
 ) -> ItemMatch:
     """The column of every instrument item (:class:`ItemMatch`).
 
@@ -110,6 +111,9 @@ def match_items(
     With ``check_wording``, wherever the file carries wording for a matched column (its
     question text of at least four words, or the pattern's ``text`` group) it must be the
     instrument's (:func:`wording_matches`); a mismatch names the column and the item.
+
+    With ``complete`` (the pipeline), an item without a column stops the run; without it
+    (``make inspect``), the items found are returned and the others are left out.
     """
     wanted = {it.number: it for it in instrument.items}
     if items is not None:
@@ -129,7 +133,7 @@ def match_items(
                     expected=f"wording beginning {wanted[n].text[:60]!r}" + (" (check survey.items)" if items is not None else ""),
                 )
     missing = [n for n in wanted if n not in found]
-    if missing:
+    if missing and complete:
         n = missing[0]
         hint = (
             "an entry for it under survey.items"
@@ -236,6 +240,18 @@ def _by_pattern(table: SurveyTable, wanted: Mapping[int, object], pattern: str, 
             )
         found[n] = key
     return found, not_in
+
+
+def required_roles(config: Mapping) -> list[str]:
+    """The ``survey.columns`` roles the export must have: the link (``survey.link_on``), the
+    response id if the config names one, the demographic columns, organisation and job title
+    (each when ``survey.columns`` names it)."""
+    s = config["survey"]
+    needed = {spec["column"] for spec in config["demographics"].values() if "column" in spec}
+    needed |= {"organisation", "job_title", "respondent_id"}
+    if s.get("link_on"):
+        needed.add(s["link_on"])
+    return [r for r in sorted(needed) if r in s["columns"]]
 
 
 def role_columns(table: SurveyTable, headers: Mapping[str, str], *, required: Iterable[str] = ()) -> dict[str, str]:
