@@ -2,7 +2,9 @@
 #   make report   set up .venv from the pinned requirements, then run the whole pipeline
 #   make test     set up the same .venv, then run the test suite
 # Other targets: lint, bench, provenance (Snakemake's report: results/provenance.zip),
-# synthetic (regenerate the committed synthetic study), clean, lock.
+# synthetic (regenerate the committed synthetic study), clean, lock, and
+#   make inspect FILE=export [CONFIG=my.yaml] [DICTIONARY=redcap_dictionary.csv]
+# (how the pipeline would read a survey or coded QDA export; prints counts, writes nothing).
 
 PYTHON ?= python3
 VENV   := .venv
@@ -21,7 +23,7 @@ endif
 export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
 
-.PHONY: report test lint bench synthetic provenance clean lock env
+.PHONY: report test lint bench synthetic provenance clean lock env inspect
 
 env: $(STAMP)
 
@@ -46,6 +48,10 @@ lint: $(STAMP)
 
 provenance: $(STAMP)
 	$(BIN)/snakemake --report results/provenance.zip
+
+inspect: $(STAMP)
+	@test -n "$(FILE)" || { echo "usage: make inspect FILE=path/to/export [CONFIG=my.yaml] [DICTIONARY=redcap_dictionary.csv]" >&2; exit 2; }
+	$(BIN)/python tools/inspect_export.py "$(FILE)" $(if $(CONFIG),--config "$(CONFIG)") $(if $(DICTIONARY),--dictionary "$(DICTIONARY)")
 
 bench: $(STAMP)
 	$(BIN)/python tools/benchmark.py

@@ -28,8 +28,6 @@ only, never values) and a k-anonymity report over the quasi-identifiers. Rows in
 lines are the file's own (the spreadsheet row, or the case number of a .sav/.dta).
 """
 
-from __future__ import annotations
-
 import logging
 from collections import Counter
 from collections.abc import Mapping, Sequence

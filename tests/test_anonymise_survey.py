@@ -12,11 +12,9 @@ a .sav in a fresh copy and compare the tables with the CSV run's.
 
 import copy
 import csv
-import importlib.util
 import io
 import json
 import shutil
-import sys
 import time
 from pathlib import Path
 
@@ -27,6 +25,15 @@ import yaml
 
 import anonymise_survey
 from _support import fresh_copy, run_pipeline
+from _survey_exports import (
+    FIXTURE_NAMES,
+    FX,
+    QUALTRICS_ITEMS,
+    SAV_COLUMNS,
+    config_for,
+    survey_settings,
+    write_fixtures,
+)
 from errors import InputError
 from mock_snakemake import MockSnakemake
 from survey_formats import FORMATS
@@ -35,7 +42,6 @@ from survey_formats.mapping import DEFAULT_ITEM_PATTERN
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
 SCHEMA = yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text(encoding="utf-8"))
-XLS = ROOT / "tests" / "fixtures" / "survey" / "survey_export.xls"
 KEY = "a-test-key-for-the-anonymisation-tests"
 OUTPUTS = {
     "questionnaire": "questionnaire.csv",
@@ -44,55 +50,6 @@ OUTPUTS = {
     "k_anonymity": "k_anonymity.json",
     "hashes_survey": "raw_input_hashes_survey.json",
 }
-
-
-def _load_tools():
-    spec = importlib.util.spec_from_file_location("survey_fixtures", ROOT / "tools" / "survey_fixtures.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up here
-    spec.loader.exec_module(module)
-    return module
-
-
-FX = _load_tools()
-
-#: survey.columns for the exports keyed by variable name (SPSS/Stata, REDCap raw), by the
-#: fixture writer's own naming (tools/survey_fixtures.py).
-SAV_COLUMNS = {role: FX._SAV_NAMES[header] for role, header in CONFIG["survey"]["columns"].items()}
-QUALTRICS_COLUMNS = {
-    **{role: f"Q{FX._QUALTRICS_Q[header]}" for role, header in CONFIG["survey"]["columns"].items() if header in FX._QUALTRICS_Q},
-    "timestamp": "StartDate",
-}
-SURVEYMONKEY_COLUMNS = {**CONFIG["survey"]["columns"], "email": "Email Address", "timestamp": "Start Date"}
-REDCAP_RAW_COLUMNS = {**{role: FX._REDCAP_FIELDS[h][0] for role, h in CONFIG["survey"]["columns"].items() if h in FX._REDCAP_FIELDS}}
-REDCAP_RAW_COLUMNS["timestamp"] = f"{FX.FORM}_timestamp"
-REDCAP_LABEL_COLUMNS = {**CONFIG["survey"]["columns"], "timestamp": "Survey Timestamp"}
-QUALTRICS_ITEMS = FX._qualtrics_items(FX.load_study())
-
-
-def survey_settings(name: str, fixture) -> tuple[dict, dict]:
-    """(survey.* keys, inputs.* keys) a researcher would set for this export."""
-    inputs = {"survey": str(fixture.path)}
-    if name.startswith(("survey.sav", "survey.zsav", "survey.dta")):
-        return {"columns": SAV_COLUMNS}, inputs
-    if name.startswith("qualtrics"):
-        extra = {"codes": dict(FX.DISPLAY_CODES)} if "numeric" in name else {}
-        return {"columns": QUALTRICS_COLUMNS, "items": dict(QUALTRICS_ITEMS), **extra}, inputs
-    if name.startswith("surveymonkey"):
-        return {"columns": SURVEYMONKEY_COLUMNS}, inputs
-    if name == "redcap_raw.csv":
-        return {"columns": REDCAP_RAW_COLUMNS}, {**inputs, "survey_dictionary": str(fixture.options["dictionary"])}
-    if name == "redcap_labels.csv":
-        return {"columns": REDCAP_LABEL_COLUMNS}, inputs
-    options = {k: v for k, v in fixture.options.items() if k in ("sheet", "header_row")}
-    return options, inputs
-
-
-def config_for(survey: dict, inputs: dict, base: dict = CONFIG) -> dict:
-    config = copy.deepcopy(base)
-    config["survey"].update(survey)
-    config["inputs"].update(inputs)
-    return config
 
 
 def frame(data: bytes) -> pd.DataFrame:
@@ -119,9 +76,7 @@ def key(monkeypatch):
 
 @pytest.fixture(scope="module")
 def fixtures(tmp_path_factory):
-    out = FX.write_fixtures(tmp_path_factory.mktemp("fixtures"))
-    out["survey_export.xls"] = FX.Fixture(XLS, "excel", roles=dict(FX.ROLES))
-    return out
+    return write_fixtures(tmp_path_factory.mktemp("fixtures"))
 
 
 @pytest.fixture(scope="module")
@@ -134,26 +89,6 @@ def original(tmp_path_factory):
         return run_stage(config, tmp_path_factory.mktemp("original"))
     finally:
         mp.undo()
-
-
-FIXTURE_NAMES = [
-    "survey_cp1252_semicolon.csv",
-    "survey_unicode_text.txt",
-    "survey_utf8_bom.csv",
-    "survey.xlsx",
-    "survey_sheet2_row3.xlsx",
-    "survey_export.xls",
-    "survey.sav",
-    "survey.zsav",
-    "survey.dta",
-    "qualtrics_choice_text.csv",
-    "qualtrics_numeric.csv",
-    "qualtrics_legacy.csv",
-    "surveymonkey_expanded.csv",
-    "surveymonkey_expanded.xlsx",
-    "redcap_raw.csv",
-    "redcap_labels.csv",
-]
 
 
 # --------------------------------------------------------------------------- every format, same bytes

@@ -206,6 +206,9 @@ def inspect_export(table: SurveyTable, instrument: Instrument, config: Mapping) 
     return out
 
 
+_ITEM_PROBLEMS = (("unknown", "texts that are no label of the instrument"), ("undeclared code", "numbers with no declared meaning"))
+
+
 def _answers(table: SurveyTable, instrument: Instrument, columns: Mapping[int, str], s: Mapping, problems: list[str]) -> dict:
     by_number = {it.number: it for it in instrument.items}
     out = {}
@@ -240,12 +243,14 @@ def _answers(table: SurveyTable, instrument: Instrument, columns: Mapping[int, s
                 "score": instrument.item_score(item, m.label) if m.label and item.subscale is not None else None,
             }
             rows.append(entry)
-            if m.kind == "unknown":
-                problems.append(f"item {n} (column {key!r}): {m.count} answers are {kind_of(text)} that is no label of the instrument")
-            elif m.kind == "undeclared code":
-                problems.append(
-                    f"item {n} (column {key!r}): {m.count} answers are a number with no declared meaning (declare it under {codes_key})"
-                )
+        for kind, what in (
+            ("unknown", "texts that are no label of the instrument"),
+            ("undeclared code", "numbers with no declared meaning"),
+        ):
+            bad = [m for m in meanings if m.kind == kind]
+            if bad:
+                hint = f" (declare them under {codes_key})" if kind == "undeclared code" else ""
+                problems.append(f"item {n} (column {key!r}): {sum(m.count for m in bad)} answers ({len(bad)} distinct) are {what}{hint}")
         out[n] = {"column": key, "reverse": item.reverse, "answers": rows}
     return out
 

@@ -1,5 +1,8 @@
 """``make inspect FILE=… [CONFIG=…]``: how the pipeline would read an export, before a first real run.
 
+(Not named ``inspect.py``: in ``tools/`` that name would shadow the standard library's
+``inspect``, which numpy and pandas import, for every script run from this folder.)
+
 For a survey export: the format detected, encoding, sheet, respondent count, which column
 is which item and which are left unmatched, every answer of the item columns with the
 label and score it maps to (or that nobody declared its meaning), and the demographic
@@ -9,32 +12,28 @@ the segments that cannot be placed.
 
 Counts and headers only: no cell value that could identify someone is printed (see
 :func:`survey_formats.describe.inspect_export` for what is shown and what is described), and
-nothing is written anywhere, least of all under ``results/``. The config (default
-``config.yaml``) says how to read the file: ``survey.*`` and ``qualitative.coded_export.*``;
-with it, a QDA export is also placed in the documents the config names.
+nothing is written anywhere, least of all under ``results/``. The config (``config.yaml``,
+with ``--config`` merged over it as Snakemake's ``--configfile`` is) says how to read the file:
+``survey.*``, ``inputs.survey_dictionary`` and ``qualitative.coded_export.*``; a QDA export is
+also placed in the flip-chart notes and transcripts the config names, when they can be read.
 
-    python tools/inspect.py FILE [--config CONFIG] [--dictionary REDCAP_DICTIONARY] [--kind auto|survey|qda]
+    python tools/inspect_export.py FILE [--config CONFIG] [--dictionary REDCAP_DICTIONARY] [--kind auto|survey|qda]
 
 Exit status 0 when the pipeline would read the file as it is, 1 when the report lists
 problems, 2 when the file cannot be read at all (the error line says why).
 """
 
-# This file is named like the standard library's ``inspect``, which libraries import. Run as a
-# script, its folder would come first on sys.path and shadow it: drop the folder first.
+import argparse
 import os
 import sys
+from collections import Counter
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
 
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
-sys.path.insert(0, os.path.join(os.path.dirname(_HERE), "scripts"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 
-import argparse  # noqa: E402
-from collections import Counter  # noqa: E402
-from collections.abc import Mapping  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
-
-ROOT = Path(_HERE).parent
+ROOT = Path(__file__).resolve().parent.parent
 #: Longest column key or question text printed in full; longer ones are cut with "…".
 WIDTH = 70
 
