@@ -46,6 +46,7 @@ from roster import read_roster
 from stage import as_list, run_rule
 from survey_formats import SurveyTable, read_survey_export
 from survey_formats.mapping import answer_labels, codes_for_item, match_items, required_roles, role_columns, row_ids
+from survey_formats.table import first_duplicate
 
 log = logging.getLogger("ripls.anonymise_survey")
 
@@ -130,13 +131,12 @@ def respondent_pseudonyms(table: SurveyTable, roles: Mapping[str, str], roster: 
             expected=f"the respondent's {link}" + (", to link to the roster" if roster is not None else " (survey.link_on)"),
         )
     norm = ident.map(normalise_identifier)
-    dup = norm.duplicated(keep="first")
-    if dup.any():
-        pos = int(np.flatnonzero(dup.to_numpy())[0])
-        earlier = _first_row(norm == norm.iloc[pos], rows)
+    found = first_duplicate(norm)
+    if found is not None:
+        pos, earlier = found
         raise InputError(
             table.where,
-            f"duplicate respondent (same {link} as row {earlier})",
+            f"duplicate respondent (same {link} as row {rows[earlier]})",
             row=rows[pos],
             column=column,
             found=ident.iloc[pos],

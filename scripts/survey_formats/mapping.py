@@ -36,8 +36,9 @@ import pandas as pd
 
 from errors import InputError, one_of
 from instrument import Instrument
+from pseudonyms import normalise_identifier
 from rawinput import normalise_header, parse_number, show_headers
-from survey_formats.table import SurveyTable
+from survey_formats.table import SurveyTable, first_duplicate
 
 #: Item headers such as ``Q12. wording``, ``Q12: wording``, ``Q12 wording``; not ``Q2 - Topics``
 #: (a dash after the number is how Qualtrics names text-analysis and sub-columns).
@@ -319,11 +320,9 @@ def row_ids(table: SurveyTable, column: str | None = None) -> tuple[list[str], s
             found="",
             expected="the response id on every row (or survey.link_on to identify respondents by the roster)",
         )
-    norm = values.map(lambda v: " ".join(v.split()).casefold())
-    dup = norm.duplicated(keep="first")
-    if dup.any():
-        pos = int(np.flatnonzero(dup.to_numpy())[0])
-        earlier = int(np.flatnonzero((norm == norm.iloc[pos]).to_numpy())[0])
+    found = first_duplicate(values.map(normalise_identifier))
+    if found is not None:
+        pos, earlier = found
         raise InputError(
             table.where,
             f"two rows have the same response id (also row {table.rows[earlier]})",
