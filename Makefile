@@ -4,7 +4,9 @@
 #   make test     set up the same .venv, then run the test suite
 # Other targets: lint, bench, provenance (Snakemake's report: results/provenance.zip),
 # synthetic (regenerate the committed synthetic study), docs (docs/outputs.md from the
-# result contracts), clean, lock.
+# result contracts), clean, lock, and
+#   make inspect FILE=export [CONFIG=my.yaml] [DICTIONARY=redcap_dictionary.csv]
+# (how the pipeline would read a survey or coded QDA export; prints counts, writes nothing).
 
 PYTHON ?= python3
 VENV   := .venv
@@ -23,7 +25,7 @@ endif
 export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
 
-.PHONY: report test lint bench synthetic provenance docs clean lock env
+.PHONY: report test lint bench synthetic provenance docs clean lock env inspect
 
 env: $(STAMP)
 
@@ -48,6 +50,10 @@ lint: $(STAMP)
 
 provenance: $(STAMP)
 	$(BIN)/snakemake --report results/provenance.zip
+
+inspect: $(STAMP)
+	@test -n "$(FILE)" || { echo "usage: make inspect FILE=path/to/export [CONFIG=my.yaml] [DICTIONARY=redcap_dictionary.csv]" >&2; exit 2; }
+	$(BIN)/python tools/inspect_export.py "$(FILE)" $(if $(CONFIG),--config "$(CONFIG)") $(if $(DICTIONARY),--dictionary "$(DICTIONARY)")
 
 bench: $(STAMP)
 	$(BIN)/python tools/benchmark.py

@@ -487,7 +487,7 @@ def check_inputs(config: Mapping, *, file: str, root: Path) -> None:
     synthetic study, so that invented data can never sit silently inside a real report."""
     synthetic_dir = (root / "data" / "synthetic").resolve()
     for key, path in config["inputs"].items():
-        for p in path if isinstance(path, list) else [path]:
+        for p in path if isinstance(path, list) else [] if path is None else [path]:
             p = p["path"] if isinstance(p, Mapping) else p  # coded_export: [{path, coder}, ...]
             if not (root / p).exists():
                 raise InputError(
@@ -601,12 +601,32 @@ def check_questionnaire(config: Mapping, *, file: str, root: Path) -> None:
                         expected=one_of(levels_of(demo[gid])),
                     )
 
-    if config["survey"]["link_on"] not in config["roster"]["columns"]:
+    check_survey_links(config, file=file)
+
+
+def check_survey_links(config: Mapping, *, file: str = "config.yaml") -> None:
+    """``survey.link_on`` names a role of ``survey.columns`` and, with a roster, of
+    ``roster.columns``; a roster needs ``roster.columns``."""
+    link = config["survey"].get("link_on")
+    has_roster = bool(config["inputs"].get("roster"))
+    if has_roster and "roster" not in config:
+        raise InputError(file, "inputs.roster is given but not its columns", key="roster", expected="roster.columns: {name: <header>, ...}")
+    if not link:
+        return
+    if link not in config["survey"]["columns"]:
+        raise InputError(
+            file,
+            "survey.link_on must be a role under survey.columns",
+            key="survey.link_on",
+            found=link,
+            expected=one_of(config["survey"]["columns"]) + " (or no survey.link_on: respondents are then identified by response id)",
+        )
+    if has_roster and link not in config["roster"]["columns"]:
         raise InputError(
             file,
             "survey.link_on must be a role under roster.columns too",
             key="survey.link_on",
-            found=config["survey"]["link_on"],
+            found=link,
             expected=one_of(config["roster"]["columns"]),
         )
 

@@ -1,15 +1,16 @@
 """Demographic groupings: their levels, and the level of a raw answer.
 
 A grouping (config ``demographics.<id>``) maps raw answers to levels (``levels``: level ->
-accepted answers, matched ignoring case and punctuation) or bins a number (``bins``); blank
-answers and the ``missing`` answers are non-response. One place says what the levels of a
-grouping are, for every stage that needs them.
+accepted answers, matched ignoring case and punctuation) or bins a number (``bins``, read
+by :func:`rawinput.parse_number`); blank answers and the ``missing`` answers are
+non-response. One place says what the levels of a grouping are, for every stage that needs
+them.
 """
 
 from collections.abc import Mapping, Sequence
 
 from errors import InputError, one_of
-from rawinput import normalise_header
+from rawinput import normalise_header, parse_number
 
 #: The level of a respondent who did not answer (a blank cell in the analysis data).
 NON_RESPONSE = ""
@@ -31,12 +32,16 @@ def map_level(value: str, spec: Mapping, *, file, row: int, column: str, groupin
     if v == "" or normalise_header(v) in {normalise_header(m) for m in spec.get("missing", [])}:
         return NON_RESPONSE
     if "bins" in spec:
-        try:
-            x = float(v)
-        except ValueError:
+        x = parse_number(v)  # strict: "4_5" is not 45, "1e2" and "nan" are not numbers
+        if x is None:
             raise InputError(
-                file, f"{grouping}: not a number", row=row, column=column, found=v, expected="a number, e.g. an age in years"
-            ) from None
+                file,
+                f"{grouping}: not a number",
+                row=row,
+                column=column,
+                found=v,
+                expected="a number written with digits and an optional decimal point, e.g. an age in years",
+            )
         for b in spec["bins"]:
             if b["min"] <= x < b["below"]:
                 return b["level"]

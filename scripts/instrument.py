@@ -46,7 +46,6 @@ class Instrument:
     name: str
     labels: tuple[str, ...]  # most to least agreement
     scores: tuple[float, ...]  # score of each label, same order
-    codes: tuple[int | None, ...]
     aliases: dict[str, str]  # normalised alias -> label
     missing_values: frozenset[str]
     missing_method: str
@@ -55,7 +54,9 @@ class Instrument:
     subscales: tuple[Subscale, ...]
     source: str = ""
     path: str = ""
-    _lookup: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    label_lookup: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    """Normalised label or alias (:func:`rawinput.normalise_header`) -> canonical label: how
+    an answer written as text is read (ignoring case and punctuation)."""
 
     # ---------------------------------------------------------------- scoring
     @property
@@ -75,33 +76,6 @@ class Instrument:
         s = self.score_of[label]
         return (self.max_score + self.min_score) - s if item.reverse else s
 
-    def canonical_label(self, cell: str) -> str | None:
-        """The canonical label for an exported cell; None when the cell means 'skipped'.
-
-        Accepts a label, an alias or a numeric code, ignoring case and punctuation. Raises
-        ``ValueError`` with a short reason for anything else (the caller adds file/row).
-        """
-        text = cell.strip()
-        if text in self.missing_values:
-            return None
-        if _is_number(text):  # a code: compared as a number, sign included ("-2" is not code 2)
-            value = float(text)
-            for code, label in zip(self.codes, self.labels, strict=True):
-                if code is not None and value == code:
-                    return label
-            raise ValueError("numeric code out of range")
-        key = normalise_header(text)
-        if key in self._lookup:
-            return self._lookup[key]
-        raise ValueError("unknown response label")
-
-    def expected_answers(self) -> str:
-        codes = [c for c in self.codes if c is not None]
-        text = one_of(self.labels)
-        if codes:
-            text += f", or a numeric code {min(codes)}..{max(codes)}"
-        return text + ", or blank"
-
     # ---------------------------------------------------------------- structure
     def subscale(self, sid: str) -> Subscale:
         return next(s for s in self.subscales if s.id == sid)
@@ -120,19 +94,11 @@ def label_slug(label: str) -> str:
     return "_".join("".join(ch if ch.isalnum() else " " for ch in label.casefold()).split())
 
 
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
 def parse_instrument(data: dict, *, path: str = "<instrument>") -> Instrument:
     """Build an :class:`Instrument` from parsed YAML, checking what a schema cannot."""
+    _refuse_codes(data, path)
     validate_against_schema(data, SCHEMA, file=path, what="instrument")
-
-    labels, scores, codes, aliases = [], [], [], {}
+    labels, scores, aliases = [], [], {}
     alias_at: dict[str, tuple[int, str]] = {}  # normalised alias -> (category index, alias as written)
     for i, cat in enumerate(data["response_scale"]):
         label = cat["label"].strip()
@@ -142,7 +108,6 @@ def parse_instrument(data: dict, *, path: str = "<instrument>") -> Instrument:
             )
         labels.append(label)
         scores.append(cat["score"])
-        codes.append(cat.get("code"))
         for alias in cat.get("aliases", []):
             key = normalise_header(alias)
             if aliases.get(key, label) != label:
@@ -168,12 +133,6 @@ def parse_instrument(data: dict, *, path: str = "<instrument>") -> Instrument:
             found=scores,
             expected="scores decreasing from the first (most agreement) to the last",
         )
-    real_codes = [c for c in codes if c is not None]
-    if len(set(real_codes)) != len(real_codes):
-        raise InputError(
-            path, "two response categories have the same numeric code", key="response_scale", found=real_codes, expected="distinct codes"
-        )
-
     lookup: dict[str, str] = {}
     for i, lab in enumerate(labels):
         if normalise_header(lab) in lookup:
@@ -248,7 +207,6 @@ def parse_instrument(data: dict, *, path: str = "<instrument>") -> Instrument:
         name=data["name"],
         labels=tuple(labels),
         scores=tuple(scores),
-        codes=tuple(codes),
         aliases=aliases,
         missing_values=frozenset(v.strip() for v in data["missing_values"]),
         missing_method=rule["method"],
@@ -257,8 +215,29 @@ def parse_instrument(data: dict, *, path: str = "<instrument>") -> Instrument:
         subscales=tuple(subscales),
         source=" ".join(data.get("source", "").split()),
         path=str(path),
-        _lookup=lookup,
+        label_lookup=lookup,
     )
+
+
+def _refuse_codes(data: dict, path: str) -> None:
+    """An instrument file from before codes moved to the config: one line saying where they go now.
+
+    Numeric codes are a property of an export, not of the instrument: Qualtrics numbers the
+    options by display order, REDCap as the designer typed them, SPSS by its value labels,
+    so the same ``1`` means "Strongly agree" in one export and "Strongly disagree" in
+    another. The export's codes are declared in the config (``survey.codes``) or by the file.
+    """
+    scale = data.get("response_scale")
+    for i, cat in enumerate(scale if isinstance(scale, list) else []):
+        if isinstance(cat, dict) and "code" in cat:
+            raise InputError(
+                path,
+                "response categories no longer carry numeric codes (survey tools number answers their own way)",
+                key=f"response_scale[{i}].code",
+                found=cat["code"],
+                expected="no 'code:' in the instrument; if the survey export holds numbers, declare what they mean in "
+                f"config.yaml under survey.codes, e.g. survey.codes: {{{cat['code']}: {cat.get('label', '<label>')}}}",
+            )
 
 
 def load_instrument(path: str | Path) -> Instrument:

@@ -2,9 +2,13 @@
 
 * :func:`read_text_input`: UTF-8 text (BOM dropped); binary files, spreadsheets, UTF-16 and
   Latin-1 are refused with one line saying how to fix them.
-* :func:`read_csv_input`: an exported CSV as strings, columns matched by header.
+* :func:`read_csv_input`: an exported CSV as strings, columns matched by header (the
+  roster, flip-chart notes, facilitators, published figures; the survey export has its own
+  readers in :mod:`survey_formats`). Delimiters and records come from :mod:`sniff`, as for
+  every other delimited file the pipeline reads.
 * :func:`normalise_header`: the case-, space- and punctuation-insensitive key by which
-  headers and answers are matched.
+  headers and answers are matched; :func:`check_unique_headers` refuses two headers alike.
+* :func:`parse_number`: the strict number parser.
 
 Files the pipeline wrote itself are read through :mod:`contracts`, never through here.
 """
@@ -19,7 +23,21 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import sniff
 from errors import InputError
+from sniff import sniff_delimiter
+
+#: ``sniff_delimiter`` is :func:`sniff.sniff_delimiter`, named here for the readers that take
+#: their delimited-text functions from this module (the QDA tables).
+__all__ = [
+    "check_unique_headers",
+    "normalise_header",
+    "parse_number",
+    "read_csv_input",
+    "read_text_input",
+    "show_headers",
+    "sniff_delimiter",
+]
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -30,6 +48,33 @@ def normalise_header(text: str) -> str:
     return re.sub(r"[^0-9a-z]+", " ", str(text).casefold()).strip()
 
 
+def parse_number(text: str, *, decimal: str = ".", thousands: str | None = None) -> float | None:
+    """The number ``text`` writes, or None when it is not plainly a number.
+
+    Accepted: an optional sign, ASCII digits, optionally ``decimal`` and more digits
+    (``"5"``, ``"-2"``, ``"2.50"``, ``".5"``), surrounding spaces ignored. With
+    ``thousands`` declared, digit groups of three separated by it (``"1,234"``). Refused:
+    underscores (``"4_5"``, which Python's ``float`` reads as 45), exponents (``"1e3"``),
+    ``nan``/``inf``, undeclared thousands separators, spaces inside, non-ASCII digits (which
+    ``float`` accepts), a trailing decimal point, anything else. Every decision the pipeline
+    takes on a raw number (an age band, a response code) reads it with this function.
+    """
+    if not isinstance(text, str):
+        raise TypeError("parse_number takes text")
+    t = text.strip()
+    if thousands is not None and thousands == decimal:
+        raise ValueError("the decimal and thousands separators must differ")
+    d = re.escape(decimal)
+    whole = r"[0-9]+"
+    if thousands is not None:
+        whole = rf"(?:[0-9]{{1,3}}(?:{re.escape(thousands)}[0-9]{{3}})+|[0-9]+)"
+    if not re.fullmatch(rf"[+-]?(?:{whole}(?:{d}[0-9]+)?|{d}[0-9]+)", t):
+        return None
+    if thousands is not None:
+        t = t.replace(thousands, "")
+    return float(t.replace(decimal, "."))
+
+
 def read_text_input(path: str | os.PathLike, *, what: str = "file", csv_rows: bool = False) -> str:
     """Read a UTF-8 text file (a BOM is accepted and dropped; other encodings are refused).
 
@@ -38,7 +83,7 @@ def read_text_input(path: str | os.PathLike, *, what: str = "file", csv_rows: bo
     Latin-1 or Windows-1252, which would silently mangle names and labels.
 
     The row of a bad byte is its line, or with ``csv_rows`` its CSV record (the header is
-    row 1; a quoted cell may span lines, blank lines are not rows), as a spreadsheet shows it.
+    row 1; a quoted cell may span lines; a blank line is a row), as a spreadsheet shows it.
 
     Line endings are returned as they are in the file: callers that count characters
     must decide how CRLF counts.
@@ -67,8 +112,8 @@ def read_text_input(path: str | os.PathLike, *, what: str = "file", csv_rows: bo
         before = data[:offset]
         if not csv_rows:
             return before.count(b"\n") + 1
-        records = csv.reader(io.StringIO(before.decode("utf-8", errors="replace") + "\x01", newline=""))
-        return sum(1 for rec in records if rec and not (len(rec) == 1 and not rec[0].strip()))
+        with sniff.large_fields():  # the record holding the bad byte may be a long one
+            return sum(1 for _ in csv.reader(io.StringIO(before.decode("utf-8", errors="replace") + "\x01", newline="")))
 
     if b"\x00" in data:
         nul = data.index(b"\x00")
@@ -91,54 +136,27 @@ def read_text_input(path: str | os.PathLike, *, what: str = "file", csv_rows: bo
         ) from None
 
 
-DELIMITERS = (",", ";", "\t")
+def check_unique_headers(where: str | os.PathLike, headers: Sequence[str], *, row: int | None = 1) -> None:
+    """No two headers alike, even ignoring case and punctuation (the config names columns
+    that way, so which one is meant could not be told); a header of punctuation only is
+    compared as it is."""
+    seen: dict[str, str] = {}
+    for h in headers:
+        key = normalise_header(h) or h
+        if key in seen:
+            raise InputError(
+                where,
+                "two columns have the same header",
+                row=row,
+                column=h,
+                found=[seen[key], h],
+                expected="unique column headers (ignoring case and punctuation)",
+            )
+        seen[key] = h
 
 
-def sniff_delimiter(header: str) -> str:
-    """Comma, semicolon (European spreadsheet exports) or tab: whichever splits the first
-    record of ``header`` (a header line, or the whole text) into most fields, quotes
-    respected; comma when none splits it."""
-
-    head = header[: 1 << 16]  # the first record is all that matters: don't copy a large file
-
-    def fields(delim: str) -> int:
-        try:
-            return len(next(csv.reader(io.StringIO(head, newline=""), delimiter=delim), []))
-        except csv.Error:
-            return 0
-
-    counts = {d: fields(d) for d in DELIMITERS}
-    best = max(counts, key=lambda d: (counts[d], d == ","))
-    return best if counts[best] > 1 else ","
-
-
-def _csv_records(p: Path, text: str, delim: str, what: str) -> list[list[str]]:
-    """The records of CSV text, header first; blank lines are skipped. Malformed quoting
-    stops the run (with the spreadsheet row it starts in)."""
-    try:  # fast path: the whole file in one comprehension
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
-        return [rec for rec in reader if rec and (len(rec) > 1 or rec[0].strip())]
-    except csv.Error:
-        pass
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
-    records: list[list[str]] = []
-    try:
-        for rec in reader:
-            if rec and not (len(rec) == 1 and not rec[0].strip()):
-                records.append(rec)
-    except csv.Error as exc:
-        reason = str(exc)
-        raise InputError(
-            p,
-            f"{what} is not well-formed CSV",
-            row=len(records) + 1,
-            found="a quote that is never closed" if "end of data" in reason else reason,
-            expected='cells holding the delimiter, a quote or a line break enclosed in double quotes, quotes inside them doubled ("")',
-        ) from None
-    raise AssertionError("csv.Error on the fast path but not on the slow one")  # pragma: no cover
-
-
-def _show_headers(headers: Sequence[str], limit: int = 8) -> str:
+def show_headers(headers: Sequence[str], limit: int = 8) -> str:
+    """The first ``limit`` headers of a file, shortened, for an error line (headers are not data)."""
     shown = ", ".join(repr(h if len(h) <= 40 else h[:39] + "…") for h in headers[:limit])
     return f"columns {shown}" + (f" (+{len(headers) - limit} more)" if len(headers) > limit else "")
 
@@ -157,47 +175,34 @@ def read_csv_input(
       normalises (case, spaces, punctuation) to the same text is renamed to the canonical
       name. A missing required column stops the run, and so do two columns whose headers
       are the same (ignoring case and punctuation): which one is meant cannot be told.
-    * Comma, semicolon and tab delimiters are accepted (sniffed from the header); UTF-8
-      (with or without BOM) only. Every row must have as many fields as the header.
+    * Comma, semicolon, tab and pipe delimiters are accepted (sniffed from the header,
+      :func:`sniff.sniff_delimiter`); UTF-8 (with or without BOM) only
+      (:func:`read_text_input`). Records are read by :func:`sniff.read_records`: a quoted
+      cell may span lines and hold any amount of text. Every row must have as many fields
+      as the header.
     * Every cell is a string, stripped; blanks stay ``""`` (no value is guessed to be missing).
       Blank lines are skipped. A blank header becomes ``Unnamed: <position>``.
     * ``identifying`` columns are never quoted in error messages.
 
-    The returned frame carries ``attrs["source"]`` (the path) and ``attrs["delimiter"]``;
-    row ``i`` of it (0-based) is spreadsheet row ``i + 2`` (the header is row 1).
+    The returned frame carries ``attrs["source"]`` (the path), ``attrs["delimiter"]`` and
+    ``attrs["rows"]``: the spreadsheet row of each data row (the header is row 1; a blank
+    line is a row, as a spreadsheet shows it, so after one row ``i`` is no longer ``i + 2``).
     """
     import pandas as pd
 
     p = Path(path)
     text = read_text_input(p, what=what, csv_rows=True)
-    delim = sniff_delimiter(text)
-    records = _csv_records(p, text, delim, what)
-    if not records:
+    delim = sniff.sniff_delimiter(text)
+    numbered = [(i + 1, rec) for i, rec in enumerate(sniff.read_records(text, delim, file=p, what=what)) if not _blank(rec)]
+    if not numbered:
         raise InputError(p, f"{what} has no header row", found="no header", expected="a header row")
-    raw_headers = [h.strip() or f"Unnamed: {i}" for i, h in enumerate(records[0])]
+    header_row, header = numbered[0]
+    raw_headers = [h.strip() or f"Unnamed: {i}" for i, h in enumerate(header)]
     width = len(raw_headers)
-    for i, rec in enumerate(records[1:]):
+    for row, rec in numbered[1:]:
         if len(rec) != width:
-            raise InputError(
-                p,
-                f"row has {'more' if len(rec) > width else 'fewer'} fields than the header",
-                row=i + 2,
-                found=f"{len(rec)} fields",
-                expected=f"{width} fields, as in the header (a cell holding the delimiter {delim!r} must be in double quotes)",
-            )
-
-    seen: dict[str, str] = {}
-    for h in raw_headers:
-        key = normalise_header(h) or h  # a header of punctuation only is compared as it is
-        if key in seen:
-            raise InputError(
-                p,
-                "two columns have the same header",
-                column=h,
-                found=[seen[key], h],
-                expected="unique column headers (ignoring case and punctuation)",
-            )
-        seen.setdefault(key, h)
+            raise sniff.ragged_row(p, row, len(rec), width, delim)
+    check_unique_headers(p, raw_headers, row=header_row)
     canon = {normalise_header(c): c for c in (*required, *optional)}
     headers = [canon.get(normalise_header(h), h) for h in raw_headers]
     missing = [c for c in required if c not in headers]
@@ -206,13 +211,18 @@ def read_csv_input(
             p,
             f"required column missing from {what}",
             column=missing[0],
-            found=_show_headers(raw_headers),
+            found=show_headers(raw_headers),
             expected=f"a column headed {missing[0]!r} (matched ignoring case and punctuation)",
         )
-    if len(records) == 1:
+    if len(numbered) == 1:
         raise InputError(p, f"{what} has a header but no data rows", found="0 data rows", expected="at least one data row")
-    df = pd.DataFrame([[cell.strip() for cell in rec] for rec in records[1:]], columns=headers, dtype=str)
+    df = pd.DataFrame([[cell.strip() for cell in rec] for _, rec in numbered[1:]], columns=headers, dtype=str)
     df.attrs["source"] = str(p)
     df.attrs["delimiter"] = delim
+    df.attrs["rows"] = [row for row, _ in numbered[1:]]
     df.attrs["identifying"] = list(identifying)
     return df
+
+
+def _blank(record: Sequence[str]) -> bool:
+    return not any(cell.strip() for cell in record)

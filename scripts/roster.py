@@ -1,7 +1,8 @@
 """The lists of people: the registration roster and the focus-group facilitators (raw inputs).
 
 Read only by the anonymisation rules. Every person needs a name, so that it can be redacted
-from the free text; roster entries are linked to questionnaires on ``survey.link_on``.
+from the free text; roster entries are linked to questionnaires on ``survey.link_on`` (when
+the config sets one). A study without a roster sets no ``inputs.roster``.
 """
 
 from collections.abc import Mapping
@@ -13,10 +14,11 @@ from rawinput import read_csv_input
 from schemas import validate_frame
 
 
-def roster_schema(link: str):
+def roster_schema(link: str | None):
     """What a roster must hold, as a pandera schema over the columns renamed to their roles:
-    a name on every entry (a person without one could not be redacted from free text) and
-    no two entries with the same ``link`` value (ignoring case and spaces; blanks allowed)."""
+    a name on every entry (a person without one could not be redacted from free text) and,
+    with a ``link``, no two entries with the same link value (ignoring case and spaces;
+    blanks allowed)."""
     import pandera.pandas as pa
 
     checks = {
@@ -29,24 +31,25 @@ def roster_schema(link: str):
             )
         ]
     }
-    checks.setdefault(link, []).append(
-        pa.Check(
-            lambda s: s.eq("") | ~s.map(normalise_identifier).duplicated(),
-            name="unique",
-            error=f"two roster entries have the same {link}",
-            description="one entry per person",
+    if link:
+        checks.setdefault(link, []).append(
+            pa.Check(
+                lambda s: s.eq("") | ~s.map(normalise_identifier).duplicated(),
+                name="unique",
+                error=f"two roster entries have the same {link}",
+                description="one entry per person",
+            )
         )
-    )
     return pa.DataFrameSchema({col: pa.Column(str, cs) for col, cs in checks.items()})
 
 
 def read_roster(path, config: Mapping) -> pd.DataFrame:
-    """The roster with columns renamed to their roles (``roster.columns``), checked."""
+    """The roster with columns renamed to their roles (``roster.columns``), checked. Without
+    ``survey.link_on`` the roster is only a list of names (and its length the number invited)."""
     cols = config["roster"]["columns"]
-    link = config["survey"]["link_on"]
-    df = read_csv_input(
-        path, what="roster", required=[cols["name"], cols[link]], optional=list(cols.values()), identifying=list(cols.values())
-    )
+    link = config["survey"].get("link_on")
+    required = [cols["name"], *([cols[link]] if link else [])]
+    df = read_csv_input(path, what="roster", required=required, optional=list(cols.values()), identifying=list(cols.values()))
     df = df.rename(columns={v: k for k, v in cols.items()})
     return validate_frame(df, roster_schema(link), file=path, headers=cols, identifying=list(cols))
 

@@ -314,7 +314,7 @@ def sniff_delimiter(text: str) -> str:
 
 
 @contextmanager
-def _large_fields():
+def large_fields():
     """Let the csv module read cells of any size, then restore its process-wide limit."""
     old = csv.field_size_limit()
     csv.field_size_limit(1 << 30)
@@ -332,7 +332,7 @@ def read_records(text: str, delimiter: str, *, file: str | os.PathLike | None = 
     Broken quoting (a quote never closed, a stray quote inside an unquoted cell) stops the
     run with the row it starts in.
     """
-    with _large_fields():
+    with large_fields():
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
         records: list[list[str]] = []
         try:
@@ -348,6 +348,18 @@ def read_records(text: str, delimiter: str, *, file: str | os.PathLike | None = 
                 'quotes inside them doubled ("")',
             ) from None
     return records
+
+
+def ragged_row(file: str | os.PathLike, row: int, n: int, width: int, delimiter: str | None, what: str = "row") -> InputError:
+    """The error for a record of ``n`` fields where the header has ``width`` (raise it)."""
+    hint = f" (a cell holding the delimiter {delimiter!r} must be in double quotes)" if delimiter else ""
+    return InputError(
+        file,
+        f"{what} has {'more' if n > width else 'fewer'} fields than the header",
+        row=row,
+        found=f"{n} fields",
+        expected=f"{width} fields, as in the header{hint}",
+    )
 
 
 def column_letter(index: int) -> str:

@@ -163,7 +163,7 @@ def test_json_config_is_read_as_snakemake_reads_it():
 
 # ----------------------------------------------------------------------------- regexes and separators
 SPEAKER = "  speaker_pattern: '^(?P<speaker>[^:\\r\\n]{1,60}):[ \\t]'\n"
-ITEMS = "  item_header_pattern: '^Q(?P<number>\\d+)[.:)]?\\s+(?P<text>.*)$'\n"
+ITEMS = "  item_header_pattern: '^Q(?P<number>\\d+)(?:[.:)]\\s*|\\s+)(?P<text>[^\\s\\-–—].*)$'\n"
 
 
 @pytest.mark.parametrize(
@@ -185,9 +185,9 @@ ITEMS = "  item_header_pattern: '^Q(?P<number>\\d+)[.:)]?\\s+(?P<text>.*)$'\n"
         ),
         (
             ITEMS,
-            ITEMS.replace("[.:)]?", "[.:)?"),
+            ITEMS.replace("(?:", "(?:("),
             "survey.item_header_pattern",
-            "not a valid regular expression: unterminated character set at position 17",
+            "not a valid regular expression: missing ), unterminated subpattern at position 17",
             None,
         ),
         (
@@ -319,7 +319,7 @@ def instrument_with(tmp_path: Path, old: str, new: str) -> tuple[Path, Path]:
     return inst, config_with(tmp_path, f"instrument: {INSTRUMENT.relative_to(ROOT)}\n", f"instrument: {inst}\n")
 
 
-DISAGREE = "  - {label: Disagree, score: -1, code: 2}"
+DISAGREE = "  - {label: Disagree, score: -1}"
 
 
 def test_alias_on_two_response_categories(tmp_path):
@@ -344,7 +344,7 @@ def test_alias_that_is_another_categorys_label(tmp_path):
 
 
 def test_instrument_key_given_twice(tmp_path):
-    inst, path = instrument_with(tmp_path, DISAGREE, DISAGREE.replace("score: -1,", "score: -1, score: 1,"))
+    inst, path = instrument_with(tmp_path, DISAGREE, DISAGREE.replace("score: -1}", "score: -1, score: 1}"))
     row = line_of(inst, "label: Disagree")
     assert refused(path) == (
         f"ERROR {inst}, row {row}, key response_scale[3].score: key given twice in one mapping, on lines {row} and {row} "

@@ -41,6 +41,8 @@ import score
 import table1
 from errors import InputError
 from instrument import parse_instrument
+from survey_formats import SurveyColumn, SurveyTable
+from survey_formats.mapping import answer_labels
 
 REF_FILE = Path(__file__).resolve().parent / "reference" / "r_reference.json"
 _SPECIAL = {"Inf": math.inf, "-Inf": -math.inf, "NA": math.nan, "NaN": math.nan}
@@ -234,11 +236,11 @@ def test_alpha_degenerate_inputs_are_nan():
 
 # =========================================================================== instruments used below
 SCALE = [
-    {"label": "Strongly agree", "score": 2, "code": 5},
-    {"label": "Agree", "score": 1, "code": 4},
-    {"label": "Neither agree nor disagree", "score": 0, "code": 3, "aliases": ["Neutral", "Neither"]},
-    {"label": "Disagree", "score": -1, "code": 2},
-    {"label": "Strongly disagree", "score": -2, "code": 1},
+    {"label": "Strongly agree", "score": 2},
+    {"label": "Agree", "score": 1},
+    {"label": "Neither agree nor disagree", "score": 0, "aliases": ["Neutral", "Neither"]},
+    {"label": "Disagree", "score": -1},
+    {"label": "Strongly disagree", "score": -2},
 ]
 SA, A, N, D, SD = (c["label"] for c in SCALE)
 
@@ -798,6 +800,10 @@ def test_map_level(value, grouping, level):
         ("100", "age_band", "age_band: value outside every band"),  # upper bound exclusive
         ("15", "age_band", "age_band: value outside every band"),
         ("forty", "age_band", "age_band: not a number"),
+        ("4_5", "age_band", "age_band: not a number"),  # float("4_5") is 45, in the 40-and-over band
+        ("1e2", "age_band", "age_band: not a number"),
+        ("nan", "age_band", "age_band: not a number"),
+        ("٤٥", "age_band", "age_band: not a number"),  # Arabic-Indic 45: float() reads it
     ],
 )
 def test_map_level_refuses_unmapped_values(value, grouping, problem):
@@ -927,7 +933,12 @@ def _mutate(fn):
             "response categories are not in order of agreement; found [1, 2, 0, -1, -2]",
         ),
         (lambda d: d["response_scale"][1].update(score=2), "two response categories have the same score"),
-        (lambda d: d["response_scale"][1].update(code=5), "two response categories have the same numeric code; found [5, 5, 3, 2, 1]"),
+        (
+            lambda d: d["response_scale"][1].update(code=4),
+            "key response_scale[1].code: response categories no longer carry numeric codes (survey tools number answers their own way); "
+            "found 4; expected no 'code:' in the instrument; if the survey export holds numbers, declare what they mean in config.yaml "
+            "under survey.codes, e.g. survey.codes: {4: Agree}",
+        ),
         (lambda d: d["response_scale"][2].update(aliases=["agree"]), "an alias is the label of another category"),
         (lambda d: d["subscales"].append({"id": "s", "name": "Again", "higher_is_ready": True}), "subscale listed twice"),
         (lambda d: d["subscales"].append({"id": "t", "name": "Empty", "higher_is_ready": True}), "subscale has no items; found 't'"),
@@ -949,48 +960,63 @@ def test_parse_instrument_refuses_labels_equal_after_normalisation():
         parse_instrument(d, path="tiny.yaml")
 
 
-@pytest.mark.parametrize(
-    ("cell", "label"),
-    [
-        ("Strongly agree", SA),
-        ("  strongly   AGREE ", SA),
-        ("strongly-agree", SA),
-        ("Neutral", N),
-        ("neither", N),
-        ("NEITHER AGREE NOR DISAGREE", N),
-        ("5", SA),
-        ("2", D),  # a code, not a score: code 2 is Disagree (score -1)
-        (" 1 ", SD),
-        ("5.0", SA),  # a code written as a decimal
-        ("", None),
-        ("Not answered", None),
-        ("  Not answered ", None),
-    ],
-)
-def test_canonical_label_accepts(cell, label):
-    assert make_instrument().canonical_label(cell) == label
+def one_item_column(cells: list[str]) -> SurveyTable:
+    """A survey table of one item column ``q`` holding ``cells`` on spreadsheet rows 2, 3, …"""
+    return SurveyTable(
+        frame=pd.DataFrame({"q": cells}, dtype=str),
+        columns={"q": SurveyColumn("q")},
+        format="csv",
+        source="survey.csv",
+        file_kind="text",
+        rows=list(range(2, len(cells) + 2)),
+    )
+
+
+CODES_5_TO_1 = {5: SA, 4: A, 3: N, 2: D, 1: SD}
 
 
 @pytest.mark.parametrize(
-    ("cell", "reason"),
+    ("cell", "codes", "label"),
     [
-        ("Agree strongly", "unknown response label"),
-        ("Strongly", "unknown response label"),
-        ("7", "numeric code out of range"),
-        ("0", "numeric code out of range"),
-        ("-2", "numeric code out of range"),  # a score, not a code: never read as code 2
-        ("2.5", "numeric code out of range"),
+        ("Strongly agree", None, SA),
+        ("  strongly   AGREE ", None, SA),
+        ("strongly-agree", None, SA),
+        ("Neutral", None, N),
+        ("neither", None, N),
+        ("NEITHER AGREE NOR DISAGREE", None, N),
+        ("5", CODES_5_TO_1, SA),
+        ("2", CODES_5_TO_1, D),  # a code, not a score: code 2 is Disagree (score -1)
+        (" 1 ", CODES_5_TO_1, SD),
+        ("5.0", CODES_5_TO_1, SA),  # a code written as a decimal
+        ("1", {1: SA, 2: A, 3: N, 4: D, 5: SD}, SA),  # the same code, another export's meaning
+        ("", None, ""),
+        ("Not answered", None, ""),
+        ("  Not answered ", None, ""),
     ],
 )
-def test_canonical_label_rejects(cell, reason):
-    with pytest.raises(ValueError, match=f"^{reason}$"):
-        make_instrument().canonical_label(cell)
+def test_answers_map_through_labels_and_declared_codes_only(cell, codes, label):
+    assert answer_labels(one_item_column([cell]), "q", make_instrument(), codes=codes).tolist() == [label]
 
 
-@pytest.mark.parametrize("cell", ["-2", "-1"])
-def test_canonical_label_rejects_negative_codes(cell):
-    with pytest.raises(ValueError, match=r"^numeric code out of range$"):
-        make_instrument().canonical_label(cell)
+@pytest.mark.parametrize(
+    ("cell", "codes", "problem"),
+    [
+        ("Agree strongly", None, "answer is not a response label of the instrument (found a 14-character text)"),
+        ("Strongly", None, "answer is not a response label of the instrument (found a 8-character text)"),
+        ("5", None, "a numeric code with no declared meaning"),  # never guessed, even in the range of a 1-5 scale
+        ("7", CODES_5_TO_1, "a numeric code with no declared meaning"),
+        ("0", CODES_5_TO_1, "a numeric code with no declared meaning"),
+        ("-2", CODES_5_TO_1, "a numeric code with no declared meaning"),  # a score, not a code: never read as code 2
+        ("-1", CODES_5_TO_1, "a numeric code with no declared meaning"),
+        ("2.5", CODES_5_TO_1, "a numeric code with no declared meaning"),
+        ("4_5", CODES_5_TO_1, "answer is not a response label"),  # float() reads it as 45; not a number here
+    ],
+)
+def test_answers_without_a_declared_meaning_stop_the_run(cell, codes, problem):
+    with pytest.raises(InputError) as exc:
+        answer_labels(one_item_column(["", cell]), "q", make_instrument(), codes=codes)
+    assert exc.value.line().startswith(f"ERROR survey.csv, row 3, column 'q': {problem}")
+    assert "; found '" not in exc.value.line()  # the cell is described, not quoted
 
 
 def test_conditional_odds_ratio_matches_scipy_on_random_tables():

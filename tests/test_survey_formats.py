@@ -10,10 +10,8 @@ against values anyone can see by opening them.
 
 import codecs
 import csv
-import importlib.util
 import io
 import json
-import sys
 import zipfile
 from pathlib import Path
 
@@ -21,6 +19,7 @@ import pandas as pd
 import pyreadstat
 import pytest
 
+from _survey_exports import FIXTURE_NAMES, FX, write_fixtures
 from errors import InputError
 from instrument import load_instrument
 from survey_formats import FORMATS, REGISTRY, describe_export, detect_format, read_survey_export
@@ -29,27 +28,14 @@ from survey_formats.mapping import DEFAULT_ITEM_PATTERN, answer_labels, match_it
 ROOT = Path(__file__).resolve().parent.parent
 ORIGINAL = ROOT / "data" / "synthetic" / "survey_export.csv"
 REAL = ROOT / "tests" / "fixtures" / "survey" / "real"
-XLS = ROOT / "tests" / "fixtures" / "survey" / "survey_export.xls"
+XLS = ROOT / "tests" / "fixtures" / "survey" / "survey_export.xls"  # LibreOffice's .xls of survey.xlsx (tools/survey_fixtures.py --xls)
 INSTRUMENT = load_instrument(ROOT / "data" / "instruments" / "ripls_hean2015.yaml")
 OLD_PATTERN = r"^Q(?P<number>\d+)[.:)]?\s+(?P<text>.*)$"  # config.yaml's item_header_pattern before this change
 
 
-def _load_tools():
-    spec = importlib.util.spec_from_file_location("survey_fixtures", ROOT / "tools" / "survey_fixtures.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up here
-    spec.loader.exec_module(module)
-    return module
-
-
-FX = _load_tools()
-
-
 @pytest.fixture(scope="module")
 def fixtures(tmp_path_factory):
-    out = FX.write_fixtures(tmp_path_factory.mktemp("survey"))
-    out["survey_export.xls"] = FX.Fixture(XLS, "excel", roles=dict(FX.ROLES))
-    return out
+    return write_fixtures(tmp_path_factory.mktemp("survey"))
 
 
 @pytest.fixture(scope="module")
@@ -76,26 +62,6 @@ def error_line(exc_info) -> str:
 
 
 # --------------------------------------------------------------------------- every format, same answers
-FIXTURE_NAMES = [
-    "survey_cp1252_semicolon.csv",
-    "survey_unicode_text.txt",
-    "survey_utf8_bom.csv",
-    "survey.xlsx",
-    "survey_sheet2_row3.xlsx",
-    "survey_export.xls",
-    "survey.sav",
-    "survey.zsav",
-    "survey.dta",
-    "qualtrics_choice_text.csv",
-    "qualtrics_numeric.csv",
-    "qualtrics_legacy.csv",
-    "surveymonkey_expanded.csv",
-    "surveymonkey_expanded.xlsx",
-    "redcap_raw.csv",
-    "redcap_labels.csv",
-]
-
-
 def test_every_format_has_a_fixture(fixtures):
     assert set(FIXTURE_NAMES) == set(fixtures)
     assert {f.format for f in fixtures.values()} == set(FORMATS)

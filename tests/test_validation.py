@@ -113,11 +113,11 @@ def check_line(
     return line
 
 
-def anonymised(survey: Path = SYN / "survey_export.csv", roster: Path = SYN / "roster.csv"):
+def anonymised(survey: Path = SYN / "survey_export.csv", roster: Path = SYN / "roster.csv", config: dict = CONFIG):
     """The anonymise_survey stage on these files: (questionnaire, sample, log)."""
-    roster_df = roster_module.read_roster(roster, CONFIG)
-    survey_df = anonymise_survey.read_survey(survey, CONFIG)
-    return anonymise_survey.anonymise_survey(survey_df, roster_df, INSTRUMENT, CONFIG, KEY)
+    roster_df = roster_module.read_roster(roster, config)
+    table = anonymise_survey.read_survey(survey, config)
+    return anonymise_survey.anonymise_survey(table, roster_df, INSTRUMENT, config, KEY)
 
 
 @pytest.fixture(scope="module")
@@ -133,9 +133,10 @@ def documents() -> dict[str, str]:
     return docs
 
 
-# Each tabular input: its synthetic file, how the pipeline reads it, a required column.
+# Each tabular input read by rawinput.read_csv_input: its synthetic file, how the pipeline reads
+# it, a required column. The survey export has readers of its own (survey_formats), which accept
+# more encodings and layouts: its bad inputs are tested below and in tests/test_anonymise_survey.py.
 READERS: dict[str, tuple[Path, Callable, str]] = {
-    "survey export": (SYN / "survey_export.csv", lambda p, docs: anonymise_survey.read_survey(p, CONFIG), "Gender"),
     "roster": (SYN / "roster.csv", lambda p, docs: roster_module.read_roster(p, CONFIG), "Email"),
     "flip-chart notes": (SYN / "flipchart_notes.csv", lambda p, docs: read_notes(p, QUAL["flipchart"]), "Sheet"),
     "MAXQDA export": (
@@ -246,16 +247,50 @@ def test_bad_byte_is_reported_at_its_spreadsheet_row_not_its_line(tmp_path):
 
 
 def test_utf16_is_refused(tmp_path):
-    path = tmp_path / "survey.csv"
-    path.write_bytes((SYN / "survey_export.csv").read_text(encoding="utf-8").encode("utf-16"))
-    check_line(raised(anonymised, path), path, where=("row 1",), problem="UTF-16", found="'byte-order mark 0xFFFE'", expected="UTF-8")
+    path = tmp_path / "roster.csv"
+    path.write_bytes((SYN / "roster.csv").read_text(encoding="utf-8").encode("utf-16"))
+    check_line(
+        raised(roster_module.read_roster, path, CONFIG),
+        path,
+        where=("row 1",),
+        problem="UTF-16",
+        found="'byte-order mark 0xFFFE'",
+        expected="UTF-8",
+    )
 
 
 def test_spreadsheet_saved_as_xlsx_is_refused(tmp_path):
+    path = tmp_path / "roster.csv"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("xl/workbook.xml", "<workbook/>")
+    exc = raised(roster_module.read_roster, path, CONFIG)
+    check_line(exc, path, problem="zip archive", found="'a zip archive'", expected="'CSV UTF-8'")
+
+
+@pytest.mark.parametrize(("encoding", "char"), [("utf-16", "é"), ("cp1252", "’"), ("latin-1", "é")])
+def test_survey_export_in_another_encoding_gives_the_same_questionnaire(encoding, char, tmp_path, baseline):
+    """The survey export is read by survey_formats, which tells UTF-16 (by its byte-order mark)
+    and Windows-1252 (where charset-normalizer and Windows-1252 agree) from UTF-8."""
+    rows = rows_of(SYN / "survey_export.csv")
+    rows[1][0] = char + rows[1][0]  # in the timestamp, which is dropped
+    path = tmp_path / "survey.csv"
+    path.write_bytes(csv_text(rows).encode(encoding))
+    data, sample, log = anonymised(path)
+    pd.testing.assert_frame_equal(data, baseline[0])
+    assert sample == baseline[1] and log["export"]["notes"] == baseline[2]["export"]["notes"]
+
+
+def test_a_broken_workbook_as_survey_export(tmp_path):
     path = tmp_path / "survey.csv"
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("xl/workbook.xml", "<workbook/>")
-    check_line(raised(anonymised, path), path, problem="zip archive", found="'a zip archive'", expected="'CSV UTF-8'")
+    check_line(
+        raised(anonymised, path),
+        path,
+        problem="survey export cannot be read as a spreadsheet",
+        found="'python-calamine: ",
+        expected="an .xlsx, .xlsb, .xls or .ods workbook that opens in Excel",
+    )
 
 
 # ============================================================================= CSV structure
@@ -265,6 +300,13 @@ def test_row_with_more_or_fewer_fields_than_the_header(change, fields, problem, 
     rows[4] = rows[4] + ["extra"] if change > 0 else rows[4][:change]
     path = write_rows(tmp_path / "ragged.csv", rows)
     check_line(raised(anonymised, path), path, where=("row 5",), problem=problem, found=f"'{fields} fields'", expected="35 fields")
+    roster = rows_of(SYN / "roster.csv")
+    roster[4] = roster[4] + ["extra"] if change > 0 else roster[4][:change]
+    path = write_rows(tmp_path / "roster.csv", roster)
+    n = len(roster[0]) + change
+    expected = f"{len(roster[0])} fields"
+    exc = raised(roster_module.read_roster, path, CONFIG)
+    check_line(exc, path, where=("row 5",), problem=problem, found=f"'{n} fields'", expected=expected)
 
 
 def test_quote_never_closed(tmp_path):
@@ -275,7 +317,7 @@ def test_quote_never_closed(tmp_path):
         raised(anonymised, path),
         path,
         where=(f"row {len(rows) + 1}",),
-        problem="not well-formed CSV",
+        problem="survey export is not well-formed delimited text",
         found="'a quote that is never closed'",
         expected="double quotes",
         secrets=("Ann Other", "ann@example.org"),
@@ -331,38 +373,64 @@ def test_variants_give_the_same_questionnaire(variant, baseline, tmp_path):
 def test_unknown_response_label(tmp_path):
     path = edited(SYN / "survey_export.csv", tmp_path / "survey.csv", 4, "Q3.", "Agree strongly")
     header = rows_of(path)[0][column(rows_of(path), "Q3.")]
-    check_line(
+    line = check_line(
         raised(anonymised, path),
         path,
         where=("row 4", f"column {header!r}"),
-        problem="unknown response label",
-        found="'Agree strongly'",
-        expected="one of: 'Strongly agree', 'Agree', 'Neither agree nor disagree', 'Disagree', 'Strongly disagree', or a numeric code 1..5",
+        problem="answer is not a response label of the instrument (found a 14-character text)",
+        expected="one of: 'Strongly agree', 'Agree', 'Neither agree nor disagree', 'Disagree', 'Strongly disagree', or blank",
     )
+    assert "Agree strongly" not in line  # answers are described, not quoted
 
 
-@pytest.mark.parametrize("code", ["0", "6", "-2", "4.5"])
-def test_numeric_code_out_of_range(code, tmp_path):
-    path = edited(SYN / "survey_export.csv", tmp_path / "survey.csv", 9, "Q12.", code)
-    header = rows_of(path)[0][column(rows_of(path), "Q12.")]
-    check_line(
-        raised(anonymised, path),
-        path,
-        where=("row 9", f"column {header!r}"),
-        problem="numeric code out of range",
-        found=repr(code),
-        expected="a numeric code 1..5",
-    )
-
-
-def test_numeric_codes_in_range_are_answers(tmp_path, baseline):
+def with_codes(tmp_path, codes: dict[str, str], edit=None) -> Path:
+    """The synthetic export with every answer replaced by its code (``codes``: label -> code)."""
     rows = rows_of(SYN / "survey_export.csv")
-    codes = {lab: str(c) for lab, c in zip(INSTRUMENT.labels, INSTRUMENT.codes, strict=True)}
     for r in rows[1:]:
         for i, h in enumerate(rows[0]):
             if h.startswith("Q") and r[i] in codes:
                 r[i] = codes[r[i]]
-    data, _, _ = anonymised(write_rows(tmp_path / "codes.csv", rows))
+    if edit:
+        edit(rows)
+    return write_rows(tmp_path / "codes.csv", rows)
+
+
+CODES = {"Strongly agree": "5", "Agree": "4", "Neither agree nor disagree": "3", "Disagree": "2", "Strongly disagree": "1"}
+
+
+def test_numeric_codes_without_a_declared_meaning_stop_the_run(tmp_path):
+    """The instrument no longer says what numbers mean: a numeric export needs survey.codes."""
+    path = with_codes(tmp_path, CODES)
+    q1 = rows_of(path)[0][column(rows_of(path), "Q1.")]
+    check_line(
+        raised(anonymised, path),
+        path,
+        where=("row 2", f"column {q1!r}"),
+        problem="a numeric code with no declared meaning (found a number; the file declares no value labels for this column)",
+        expected="its meaning declared under survey.codes (code: label)",
+    )
+
+
+@pytest.mark.parametrize("code", ["0", "6", "-2", "4.5"])
+def test_numeric_code_not_declared(code, tmp_path):
+    def edit(rows):
+        rows[8][column(rows, "Q12.")] = code
+
+    path = with_codes(tmp_path, CODES, edit)
+    header = rows_of(path)[0][column(rows_of(path), "Q12.")]
+    config = {**CONFIG, "survey": {**CONFIG["survey"], "codes": {int(c): label for label, c in CODES.items()}}}
+    check_line(
+        raised(anonymised, path, config=config),
+        path,
+        where=("row 9", f"column {header!r}"),
+        problem="a numeric code with no declared meaning",
+        expected="the code declared under survey.codes (code: label, e.g. 1: Strongly agree)",
+    )
+
+
+def test_numeric_codes_declared_in_the_config_are_answers(tmp_path, baseline):
+    config = {**CONFIG, "survey": {**CONFIG["survey"], "codes": {int(c): label for label, c in CODES.items()}}}
+    data, _, _ = anonymised(with_codes(tmp_path, CODES), config=config)
     pd.testing.assert_frame_equal(data, baseline[0])
 
 
@@ -1058,6 +1126,18 @@ def test_read_csv_input_keeps_blank_headers_and_strips_cells(tmp_path):
     df = read_csv_input(path, what="table", required=["a", "b"])
     assert list(df.columns) == ["a", "b", "Unnamed: 2"]
     assert df.to_dict("records") == [{"a": "1", "b": "x", "Unnamed: 2": ""}, {"a": "2", "b": "y", "Unnamed: 2": ""}]
+    assert df.attrs["rows"] == [2, 4]  # the blank line is row 3, as a spreadsheet shows it
+
+
+def test_read_csv_input_reads_a_10_mb_cell(tmp_path):
+    """Python's csv module refuses a cell over 128 KB unless told otherwise (a long note or transcript
+    pasted into one cell); read_csv_input reads through sniff.read_records, which allows any size."""
+    big = "x" * (10 * 1024 * 1024)
+    path = tmp_path / "notes.csv"
+    path.write_text(f'Note ID,Sheet,Note\nN1,Expectations,"{big}"\nN2,Obstacles,short\n', encoding="utf-8")
+    df = read_csv_input(path, what="flip-chart notes", required=["Note"])
+    assert [len(v) for v in df["Note"]] == [len(big), 5] and df.attrs["rows"] == [2, 3]
+    assert csv.field_size_limit() == 131072  # the process-wide limit is restored
 
 
 # ============================================================================= the pipeline
@@ -1117,7 +1197,7 @@ def test_pipeline_stops_on_an_unknown_response_label(good_run):
         edited(survey, survey, 4, "Q3.", "Agree strongly")
         line = last_error(run_pipeline(good_run))
         assert line.startswith(f'ERROR {CONFIG["inputs"]["survey"]}, row 4, column "Q3. Shared learning with professionals')
-        assert "unknown response label; found 'Agree strongly'; expected one of: 'Strongly agree'" in line
+        assert "answer is not a response label of the instrument (found a 14-character text); expected one of: 'Strongly agree'" in line
         assert not [f for f in SURVEY_OUTPUTS if (anonymised_dir / f).exists()], "the failed rule left outputs"
         assert all((anonymised_dir / f).exists() for f in FREETEXT_OUTPUTS), "an unrelated rule lost its outputs"
         assert_nothing_half_written(good_run)

@@ -1,8 +1,8 @@
 """Tabular exports (CSV, XLSX, XLS) read into a header and string rows, and columns found by role.
 
 A CSV goes through ``rawinput.read_csv_input`` (UTF-8 only, delimiter sniffed, ragged rows
-and duplicate headers refused). A workbook is read by :func:`_read_workbook` (python-calamine,
-first sheet; the header is its first non-blank row). Columns are matched to *roles*
+and duplicate headers refused). A workbook is read by ``workbook.read_sheet`` (python-calamine;
+the first visible worksheet, cells as text by one rule; the header is its first non-blank row). Columns are matched to *roles*
 (document, code, …) by header, ignoring case, spacing and punctuation in any script, in the
 interface language the export was written in; ``columns={role: header}`` names a column the
 built-in names do not cover.
@@ -10,14 +10,13 @@ built-in names do not cover.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from errors import InputError
 from rawinput import read_csv_input
+from workbook import read_sheet
 
 from . import _container
 from ._common import (
@@ -53,53 +52,11 @@ class Column:
     required: bool = True
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "True" if value else "False"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        return value.isoformat()
-    return str(value).strip()
-
-
-def _read_workbook(p: Path) -> tuple[list[list[Any]], int]:
-    """The cells of the first sheet of an .xlsx or .xls workbook, and the spreadsheet row of
-    the first one. The one place Excel is read: swap for a shared workbook module if wanted."""
-    from python_calamine import CalamineError, CalamineWorkbook, PasswordError
-
-    try:
-        wb = CalamineWorkbook.from_path(str(p))
-    except PasswordError:
-        raise InputError(
-            p,
-            "workbook is password-protected",
-            found="an encrypted workbook",
-            expected="an unprotected export (save it without a password)",
-        ) from None
-    except (CalamineError, OSError, ValueError) as exc:
-        raise InputError(
-            p,
-            "workbook cannot be read (corrupt, or not an Excel file)",
-            found=str(exc)[:120] or type(exc).__name__,
-            expected="an .xlsx or .xls workbook as the tool exported it",
-        ) from None
-    try:
-        if not wb.sheet_names:
-            return [], 1
-        sheet = wb.get_sheet_by_index(0)
-        return sheet.to_python(skip_empty_area=True), sheet.start[0] + 1 if sheet.start else 1
-    except (CalamineError, ValueError) as exc:
-        raise InputError(
-            p,
-            "workbook cannot be read (corrupt, or not an Excel file)",
-            found=str(exc)[:120] or type(exc).__name__,
-            expected="an .xlsx or .xls workbook",
-        ) from None
-    finally:
-        wb.close()
+def _read_workbook(p: Path, what: str) -> list[list[str]]:
+    """The cells of the first visible worksheet of a workbook as text, stripped; row ``i`` is
+    spreadsheet row ``i + 1``. Read by :func:`workbook.read_sheet`, the one place workbooks are
+    read, so a cell becomes text by the same rule as in a survey export."""
+    return [[c.strip() for c in row] for row in read_sheet(p, what=what).rows]
 
 
 def read_table(path, kind: str, what: str) -> Table:
@@ -118,9 +75,7 @@ def read_table(path, kind: str, what: str) -> Table:
             found="a zip archive",
             expected="a .qdpx, an .xlsx or .xls workbook, or a CSV",
         )
-    cells, first = _read_workbook(p)
-    rows = [[_cell(v) for v in row] for row in cells]
-    numbered = [(first + i, r) for i, r in enumerate(rows) if any(c for c in r)]
+    numbered = [(i + 1, r) for i, r in enumerate(_read_workbook(p, what)) if any(r)]
     if not numbered:
         raise InputError(
             p, f"{what} is empty", found="a workbook whose first sheet has no cells", expected="a sheet with a header row and data rows"

@@ -21,7 +21,7 @@ import pandas as pd
 
 import sniff
 from errors import InputError
-from rawinput import normalise_header
+from rawinput import check_unique_headers
 from survey_formats.table import SurveyColumn, SurveyTable
 from workbook import read_sheet
 
@@ -130,19 +130,7 @@ def check_header_row(grid: Grid, header_row: int) -> None:
 
 def unique_keys(grid: Grid, keys: Sequence[str], header_row: int) -> None:
     """No two keys alike, even ignoring case and punctuation (config names columns that way)."""
-    seen: dict[str, str] = {}
-    for k in keys:
-        norm = normalise_header(k) or k
-        if norm in seen:
-            raise InputError(
-                grid.where,
-                "two columns have the same header",
-                row=header_row,
-                column=k,
-                found=[seen[norm], k],
-                expected="unique column headers (ignoring case and punctuation)",
-            )
-        seen[norm] = k
+    check_unique_headers(grid.where, keys, row=header_row)
 
 
 def build_table(
@@ -219,13 +207,7 @@ def blank_column(grid: Grid, j: int, header_row: int) -> bool:
 
 
 def _ragged(grid: Grid, row: int, n: int, width: int, what: str) -> None:
-    raise InputError(
-        grid.where,
-        f"{what} has {'more' if n > width else 'fewer'} fields than the header",
-        row=row,
-        found=f"{n} fields",
-        expected=f"{width} fields, as in the header (a cell holding the delimiter {grid.delimiter!r} must be in double quotes)",
-    )
+    raise sniff.ragged_row(grid.where, row, n, width, grid.delimiter, what)
 
 
 def apply_value_labels(table: SurveyTable, key: str, labels: dict[str, str]) -> None:

@@ -14,8 +14,11 @@ Pure functions, called by the anonymisation rule:
   so a code is never guessed: an undeclared one stops the run.
 * :func:`role_columns` finds the columns the config names by role (``survey.columns``),
   headers matched ignoring case and punctuation.
-* :func:`parse_number` is the strict number parser every such decision uses (Python's
-  ``float`` accepts ``"4_5"``, ``" 1e3 "``, ``"nan"`` and Arabic-Indic digits).
+* :func:`row_ids` says what identifies a response when no link to a roster does (the
+  tool's response id, else the row number).
+* :func:`parse_number` (from :mod:`rawinput`) is the strict number parser every such
+  decision uses (Python's ``float`` accepts ``"4_5"``, ``" 1e3 "``, ``"nan"`` and
+  Arabic-Indic digits).
 
 Error lines never quote a cell: they describe it (``a number``, ``a 23-character text``)
 and, for answers, name the nearest label of the instrument.
@@ -33,8 +36,9 @@ import pandas as pd
 
 from errors import InputError, one_of
 from instrument import Instrument
-from rawinput import normalise_header
-from survey_formats.table import SurveyTable
+from pseudonyms import normalise_identifier
+from rawinput import normalise_header, parse_number, show_headers
+from survey_formats.table import SurveyTable, first_duplicate
 
 #: Item headers such as ``Q12. wording``, ``Q12: wording``, ``Q12 wording``; not ``Q2 - Topics``
 #: (a dash after the number is how Qualtrics names text-analysis and sub-columns).
@@ -45,32 +49,6 @@ _SEPARATORS = re.compile(r"\s+[-–—]\s+")
 _NUMBER_LABEL = re.compile(r"^\s*(?:Q\s*)?\d+\s*[.:)]?\s+", re.IGNORECASE)
 #: A text shorter than this many words is a label ("q12", "Item 12"), not wording to compare.
 MIN_WORDING_WORDS = 4
-
-
-# --------------------------------------------------------------------------- numbers
-def parse_number(text: str, *, decimal: str = ".", thousands: str | None = None) -> float | None:
-    """The number ``text`` writes, or None when it is not plainly a number.
-
-    Accepted: an optional sign, ASCII digits, optionally ``decimal`` and more digits
-    (``"5"``, ``"-2"``, ``"2.50"``, ``".5"``), surrounding spaces ignored. With
-    ``thousands`` declared, digit groups of three separated by it (``"1,234"``). Refused:
-    underscores (``"4_5"``), exponents (``"1e3"``), ``nan``/``inf``, undeclared thousands
-    separators, spaces inside, non-ASCII digits, a trailing decimal point, anything else.
-    """
-    if not isinstance(text, str):
-        raise TypeError("parse_number takes text")
-    t = text.strip()
-    if thousands is not None and thousands == decimal:
-        raise ValueError("the decimal and thousands separators must differ")
-    d = re.escape(decimal)
-    whole = r"[0-9]+"
-    if thousands is not None:
-        whole = rf"(?:[0-9]{{1,3}}(?:{re.escape(thousands)}[0-9]{{3}})+|[0-9]+)"
-    if not re.fullmatch(rf"[+-]?(?:{whole}(?:{d}[0-9]+)?|{d}[0-9]+)", t):
-        return None
-    if thousands is not None:
-        t = t.replace(thousands, "")
-    return float(t.replace(decimal, "."))
 
 
 # --------------------------------------------------------------------------- items
@@ -119,6 +97,7 @@ def match_items(
     pattern: str | None = None,
     items: Mapping[int | str, str] | None = None,
     check_wording: bool = True,
+    complete: bool = True,
 ) -> ItemMatch:
     """The column of every instrument item (:class:`ItemMatch`).
 
@@ -133,6 +112,9 @@ def match_items(
     With ``check_wording``, wherever the file carries wording for a matched column (its
     question text of at least four words, or the pattern's ``text`` group) it must be the
     instrument's (:func:`wording_matches`); a mismatch names the column and the item.
+
+    With ``complete`` (the pipeline), an item without a column stops the run; without it
+    (``make inspect``), the items found are returned and the others are left out.
     """
     wanted = {it.number: it for it in instrument.items}
     if items is not None:
@@ -152,7 +134,7 @@ def match_items(
                     expected=f"wording beginning {wanted[n].text[:60]!r}" + (" (check survey.items)" if items is not None else ""),
                 )
     missing = [n for n in wanted if n not in found]
-    if missing:
+    if missing and complete:
         n = missing[0]
         hint = (
             "an entry for it under survey.items"
@@ -261,6 +243,18 @@ def _by_pattern(table: SurveyTable, wanted: Mapping[int, object], pattern: str, 
     return found, not_in
 
 
+def required_roles(config: Mapping) -> list[str]:
+    """The ``survey.columns`` roles the export must have: the link (``survey.link_on``), the
+    response id if the config names one, the demographic columns, organisation and job title
+    (each when ``survey.columns`` names it)."""
+    s = config["survey"]
+    needed = {spec["column"] for spec in config["demographics"].values() if "column" in spec}
+    needed |= {"organisation", "job_title", "respondent_id"}
+    if s.get("link_on"):
+        needed.add(s["link_on"])
+    return [r for r in sorted(needed) if r in s["columns"]]
+
+
 def role_columns(table: SurveyTable, headers: Mapping[str, str], *, required: Iterable[str] = ()) -> dict[str, str]:
     """Role -> column key for the config's ``survey.columns`` (role -> header): headers are
     matched to the keys ignoring case and punctuation, as ``read_csv_input`` matches them.
@@ -275,11 +269,68 @@ def role_columns(table: SurveyTable, headers: Mapping[str, str], *, required: It
                 "required column missing from survey export",
                 column=headers[role],
                 key=f"survey.columns.{role}",
+                found=show_headers(list(table.columns)),
                 expected=f"a column headed {headers[role]!r} (matched ignoring case and punctuation)"
                 + (f", e.g. {close[0]!r}" if close else "")
                 + " (make inspect lists the columns)",
             )
     return found
+
+
+# --------------------------------------------------------------------------- respondents
+#: Columns that identify a response in the tools' exports (Qualtrics current and legacy,
+#: also in its SPSS export; SurveyMonkey); a REDCap export's first column is its record id.
+ROW_ID_COLUMNS = ("ResponseId", "ResponseID", "Respondent ID")
+
+
+def row_id_column(table: SurveyTable, column: str | None = None) -> str | None:
+    """The column whose values identify each response: ``column`` (config
+    ``survey.columns.respondent_id``) if given, else the tool's own (:data:`ROW_ID_COLUMNS`;
+    REDCap's record id), else None (the row number then identifies the response)."""
+    if column is not None:
+        return column
+    found = next((k for k in ROW_ID_COLUMNS if k in table.columns), None)
+    if found is None and table.format == "redcap":
+        found = next(iter(table.columns))
+    return found
+
+
+def row_ids(table: SurveyTable, column: str | None = None) -> tuple[list[str], str]:
+    """Per respondent, a text that identifies the response within the export, and what it is.
+
+    ``column`` (see :func:`row_id_column`): its values, which must be present and unique
+    (ignoring case and spaces, as pseudonyms compare identifiers); without one, the row
+    number (:attr:`SurveyTable.rows`), which stays the same only while the export's row order
+    does. Returned as ``(["ResponseId R_1a…", …], "column ResponseId")`` or
+    ``(["row 2", …], "row number")``: the kind is part of each id, so that an id can never
+    equal one of another kind.
+    """
+    key = row_id_column(table, column)
+    if key is None:
+        return [f"row {r}" for r in table.rows], "row number"
+    values = table.frame[key]
+    blank = values.str.strip() == ""
+    if blank.any():
+        pos = int(np.flatnonzero(blank.to_numpy())[0])
+        raise InputError(
+            table.where,
+            "a response has no id",
+            row=table.rows[pos],
+            column=key,
+            found="",
+            expected="the response id on every row (or survey.link_on to identify respondents by the roster)",
+        )
+    found = first_duplicate(values.map(normalise_identifier))
+    if found is not None:
+        pos, earlier = found
+        raise InputError(
+            table.where,
+            f"two rows have the same response id (also row {table.rows[earlier]})",
+            row=table.rows[pos],
+            column=key,
+            expected="one row per response",
+        )
+    return [f"{key} {v}" for v in values], f"column {key}"
 
 
 # --------------------------------------------------------------------------- answers
@@ -288,7 +339,8 @@ def declared_codes(codes: Mapping | None, instrument: Instrument, *, key: str = 
     to a label or alias of the instrument; returned as number -> canonical label."""
     if not codes:
         return {}
-    lookup = _label_lookup(instrument)
+    if not isinstance(codes, Mapping):
+        raise InputError("config.yaml", "a code map is not a mapping", key=key, found=type(codes).__name__, expected="code: label pairs")
     out: dict[float, str] = {}
     for raw, label in codes.items():
         number = parse_number(str(raw))
@@ -298,7 +350,7 @@ def declared_codes(codes: Mapping | None, instrument: Instrument, *, key: str = 
             )
         if number in out:
             raise InputError("config.yaml", "a code is declared twice", key=f"{key}.{raw}", found=raw, expected="each code once")
-        canonical = lookup.get(normalise_header(str(label)))
+        canonical = instrument.label_lookup.get(normalise_header(str(label)))
         if canonical is None:
             raise InputError(
                 "config.yaml",
@@ -311,10 +363,88 @@ def declared_codes(codes: Mapping | None, instrument: Instrument, *, key: str = 
     return out
 
 
-def _label_lookup(instrument: Instrument) -> dict[str, str]:
-    lookup = {normalise_header(label): label for label in instrument.labels}
-    lookup.update(instrument.aliases)
-    return lookup
+def codes_for_item(instrument: Instrument, number: int, codes: Mapping | None, item_codes: Mapping | None) -> tuple[Mapping | None, str]:
+    """The code map for item ``number`` and the config key it comes from: the item's own
+    (``survey.item_codes.<number>``) where declared, else ``survey.codes``. Every key of
+    ``item_codes`` must be an item of the instrument."""
+    wanted = {it.number for it in instrument.items}
+    own = None
+    for raw, value in (item_codes or {}).items():
+        n = parse_number(str(raw))
+        if n is None or not n.is_integer() or int(n) not in wanted:
+            raise InputError(
+                "config.yaml",
+                "survey.item_codes names an item the instrument does not have",
+                key=f"survey.item_codes.{raw}",
+                found=raw,
+                expected=f"an item number of the instrument ({min(wanted)}-{max(wanted)})",
+            )
+        if int(n) == number:
+            own = (value, f"survey.item_codes.{raw}")
+    return own or (codes, "survey.codes")
+
+
+@dataclass(frozen=True)
+class Meaning:
+    """How one distinct answer of an item column is read (:func:`answer_meanings`).
+
+    ``text``: the answer as the cell holds it (a raw value: never written anywhere).
+    ``count``: the cells holding it; ``row``: the first row holding it (the file's own).
+    ``kind``: ``skipped`` (blank, or a missing value of the instrument), ``label`` (a
+    label or alias of the instrument), ``code`` (a number declared under ``codes``),
+    ``undeclared code`` (a number whose meaning nobody declared) or ``unknown`` (text that
+    is no label). ``label``: the canonical label, or None. ``via``: where the meaning comes
+    from (``instrument label``, ``instrument alias``, ``the file's value label``, the config
+    key of a code, ``missing value``), ``""`` when there is none.
+    """
+
+    text: str
+    count: int
+    row: int
+    kind: str
+    label: str | None
+    via: str
+
+
+def answer_meanings(
+    table: SurveyTable,
+    key: str,
+    instrument: Instrument,
+    *,
+    codes: Mapping | None = None,
+    codes_key: str = "survey.codes",
+) -> list[Meaning]:
+    """Every distinct answer of column ``key`` and how it is read, in order of first
+    occurrence, without stopping at a problem (``make inspect`` shows them all;
+    :func:`answer_labels` stops at the first). Config mistakes in ``codes`` still stop."""
+    column = table.columns[key]
+    lookup = instrument.label_lookup
+    own_labels = {normalise_header(label) for label in instrument.labels}
+    file_labels = set(column.value_labels.values())
+    declared = declared_codes(codes, instrument, key=codes_key)
+    if declared and column.value_labels:
+        _agree(table, key, column.value_labels, declared, lookup, codes_key)
+    values, uniques = pd.factorize(table.frame[key], sort=False)  # uniques in order of first occurrence
+    _, first = np.unique(values, return_index=True)
+    counts = np.bincount(values, minlength=len(uniques))
+    out = []
+    for k, raw in enumerate(uniques):
+        text = raw.strip()
+        row, count = table.rows[int(first[k])], int(counts[k])
+        if text == "" or text in instrument.missing_values:
+            out.append(Meaning(raw, count, row, "skipped", None, "missing value" if text else ""))
+        elif (number := parse_number(text)) is not None:
+            label = declared.get(number)
+            out.append(Meaning(raw, count, row, "code" if label else "undeclared code", label, codes_key if label else ""))
+        elif (label := lookup.get(normalise_header(text))) is not None:
+            if text in file_labels:
+                via = "the file's value label"
+            else:
+                via = "instrument label" if normalise_header(text) in own_labels else "instrument alias"
+            out.append(Meaning(raw, count, row, "label", label, via))
+        else:
+            out.append(Meaning(raw, count, row, "unknown", None, ""))
+    return out
 
 
 def answer_labels(
@@ -334,39 +464,26 @@ def answer_labels(
     has no meaning declared by the file. A column holding both numbers and labels is refused
     unless the file declared value labels for it (then the numbers are the codes it left
     unlabelled, and need ``codes``). Codes declared both by the file and the config must agree.
-    Each distinct value is looked at once; an error names the row of its first occurrence.
+    Each distinct value is looked at once (:func:`answer_meanings`); an error names the row
+    of its first occurrence: first an unknown text, then a mix of codes and labels, then an
+    undeclared code.
     """
     column = table.columns[key]
-    series = table.frame[key]
-    lookup = _label_lookup(instrument)
-    declared = declared_codes(codes, instrument, key=codes_key)
-    if declared and column.value_labels:
-        _agree(table, key, column.value_labels, declared, lookup, codes_key)
-    values, uniques = pd.factorize(series, sort=False)  # uniques in order of first occurrence
-    _, first = np.unique(values, return_index=True)
-    result = np.empty(len(uniques), dtype=object)
-    codes_seen: list[tuple[int, int, float]] = []  # (unique index, row, number), mapped once all are known
-    first_label = None
-    for k, raw in enumerate(uniques):
-        row = table.rows[int(first[k])]
-        text = raw.strip()
-        if text == "" or text in instrument.missing_values:
-            result[k] = ""
-        elif (number := parse_number(text)) is not None:
-            codes_seen.append((k, row, number))
-        elif (label := lookup.get(normalise_header(text))) is not None:
-            result[k] = label
-            first_label = first_label or row
-        else:
-            raise InputError(
-                table.where,
-                f"answer is not a response label of the instrument (found {_describe(text)})",
-                row=row,
-                column=key,
-                expected=f"{one_of(instrument.labels)}, or blank{_nearest(text, instrument)}",
-            )
-    if codes_seen and first_label is not None and not column.value_labels:
-        first_code = codes_seen[0][1]
+    meanings = answer_meanings(table, key, instrument, codes=codes, codes_key=codes_key)
+    unknown = next((m for m in meanings if m.kind == "unknown"), None)
+    if unknown is not None:
+        text = unknown.text.strip()
+        raise InputError(
+            table.where,
+            f"answer is not a response label of the instrument (found {_describe(text)})",
+            row=unknown.row,
+            column=key,
+            expected=f"{one_of(instrument.labels)}, or blank{_nearest(text, instrument)}",
+        )
+    numbers = [m for m in meanings if m.kind in ("code", "undeclared code")]
+    first_label = next((m.row for m in meanings if m.kind == "label"), None)
+    if numbers and first_label is not None and not column.value_labels:
+        first_code = numbers[0].row
         raise InputError(
             table.where,
             f"the column mixes numeric codes and response labels (first code on row {first_code}, first label on row {first_label})",
@@ -374,24 +491,26 @@ def answer_labels(
             column=key,
             expected="one kind of answer per column: all labels, or all codes declared under " + codes_key,
         )
-    for k, row, number in codes_seen:
-        if number not in declared:
-            cause = (
-                "the file labels other codes of this column but not this one"
-                if column.value_labels
-                else "the file declares no value labels for this column"
-            )
-            raise InputError(
-                table.where,
-                f"a numeric code with no declared meaning (found a number; {cause})",
-                row=row,
-                column=key,
-                expected=f"the code declared under {codes_key} (code: label, e.g. 1: {instrument.labels[0]})"
-                if declared
-                else f"its meaning declared under {codes_key} (code: label), or the export with labels (or the REDCap data dictionary)",
-            )
-        result[k] = declared[number]
-    return pd.Series(result[values], index=series.index, dtype=object)
+    undeclared = next((m for m in numbers if m.kind == "undeclared code"), None)
+    if undeclared is not None:
+        cause = (
+            "the file labels other codes of this column but not this one"
+            if column.value_labels
+            else "the file declares no value labels for this column"
+        )
+        raise InputError(
+            table.where,
+            f"a numeric code with no declared meaning (found a number; {cause})",
+            row=undeclared.row,
+            column=key,
+            expected=f"the code declared under {codes_key} (code: label, e.g. 1: {instrument.labels[0]})"
+            if codes
+            else f"its meaning declared under {codes_key} (code: label), or the export with labels (or the REDCap data dictionary)",
+        )
+    by_text = {m.text: m.label or "" for m in meanings}
+    values, uniques = pd.factorize(table.frame[key], sort=False)
+    mapped = np.array([by_text[u] for u in uniques], dtype=object)
+    return pd.Series(mapped[values], index=table.frame.index, dtype=object)
 
 
 def _agree(table: SurveyTable, key: str, file_labels: Mapping[str, str], declared: Mapping[float, str], lookup, codes_key: str) -> None:

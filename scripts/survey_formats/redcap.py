@@ -34,7 +34,7 @@ from errors import InputError
 from rawinput import normalise_header
 from sniff import check_file, sniff_file
 from survey_formats.grid import Grid, Options, Source, apply_value_labels, blank_column, build_table, check_header_row, load_grid
-from survey_formats.table import SurveyColumn, SurveyTable
+from survey_formats.table import SurveyColumn, SurveyTable, first_duplicate
 
 NAME = "redcap"
 TOOL = "REDCap"
@@ -220,11 +220,9 @@ def read_dictionary(path) -> dict[str, tuple[str, str, dict[str, str]]]:
 
 def _one_row_per_record(table: SurveyTable) -> None:
     first = next(iter(table.columns))
-    ids = table.frame[first]
-    dup = ids.duplicated(keep="first") & ids.ne("")
-    if dup.any():
-        pos = int(dup.to_numpy().nonzero()[0][0])
-        earlier = int(ids.eq(ids.iloc[pos]).to_numpy().nonzero()[0][0])
+    found = first_duplicate(table.frame[first], ignore="")
+    if found is not None:
+        pos, earlier = found
         raise InputError(
             table.where,
             f"the same record appears on two rows (also on row {table.rows[earlier]}): a longitudinal or repeating-instrument export",

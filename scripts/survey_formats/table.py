@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 
@@ -88,3 +89,16 @@ class SurveyTable:
             delimiter=self.delimiter,
             sheet=self.sheet,
         )
+
+
+def first_duplicate(values: pd.Series, *, ignore: str | None = None) -> tuple[int, int] | None:
+    """``(position, earlier)``: the first value that repeats an earlier one, and where that one
+    is (0-based positions); None when every value differs. Values equal to ``ignore`` (a
+    blank, say) never count."""
+    dup = values.duplicated(keep="first")
+    if ignore is not None:
+        dup &= values.ne(ignore)
+    if not dup.any():
+        return None
+    pos = int(np.flatnonzero(dup.to_numpy())[0])
+    return pos, int(np.flatnonzero((values == values.iloc[pos]).to_numpy())[0])

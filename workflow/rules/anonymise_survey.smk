@@ -6,7 +6,8 @@ rule anonymise_survey:
     input:
         code=code("anonymise_survey"),
         survey=config["inputs"]["survey"],
-        roster=config["inputs"]["roster"],
+        roster=config["inputs"].get("roster") or [],
+        survey_dictionary=config["inputs"].get("survey_dictionary") or [],
         instrument=config["instrument"],
     output:
         **outputs("anonymise_survey"),
@@ -25,6 +26,6 @@ rule anonymise_survey:
             "demographics",
             "k_anonymity",
         ),
-        key_fingerprint=key_fingerprint("survey", "roster"),
+        key_fingerprint=key_fingerprint("survey", "roster", "survey_dictionary"),
     script:
         "../../scripts/anonymise_survey.py"
