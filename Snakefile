@@ -15,7 +15,12 @@ from config_check import check_config_or_exit, check_yaml_or_exit, config_finger
 from contracts import RESULTS_LIST, produced_by
 from module_deps import module_files
 from specs import spec_files
-from study import coded_exports, input_paths as study_input_paths, parts as study_parts, rules as study_rules
+from study import (
+    coded_exports,
+    input_paths as study_input_paths,
+    parts as study_parts,
+    rules as study_rules,
+)
 
 # The anonymisation of free text reads these inputs when they are given (all optional).
 FREETEXT_INPUTS = ("roster", "facilitators", "flipchart", "transcripts")

@@ -359,6 +359,44 @@ def focus_groups_md(fg: pd.DataFrame, sizes: pd.DataFrame) -> str:
     return md_table(head, rows, widths=[30] + [6] * (len(groups) + 2), align="l" + "r" * (len(groups) + 2))
 
 
+def counts_md(df: pd.DataFrame, first: Sequence[str], k: int) -> str:
+    """A table of counts of people, suppressed cells (blank, listed in ``suppressed``) shown
+    as ``<k``; the ``suppressed`` column itself is not shown."""
+    counts = [c for c in df.columns if c not in (*first, "suppressed")]
+    rows = []
+    for r in df.to_dict("records"):
+        label = f"↳ {esc(r['sub_theme'])}" if r.get("sub_theme") else f"**{esc(r['theme'])}**"
+        rows.append(
+            [
+                label,
+                *[
+                    f"<{k}" if (v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))) else str(v)
+                    for v in (r[c] for c in counts)
+                ],
+            ]
+        )
+    head = ["Theme / sub-theme", *[esc(c.replace("_", " ")) for c in counts]]
+    return md_table(head, rows, widths=[30] + [6] * len(counts), align="l" + "r" * len(counts))
+
+
+def agreement_md(a: pd.DataFrame) -> str:
+    rows = [
+        [
+            esc(r["group"].replace("_", " ")),
+            esc(r["unit"]),
+            f"**{esc(r['code_path'])}**" if r["code_path"] == "(all codes)" else esc(r["code_path"].split(" > ", 1)[-1]),
+            str(r["n_units"]),
+            num(r["pct_agreement"], 1),
+            num(r["cohen_kappa"], 3),
+            num(r["krippendorff_alpha"], 3),
+            esc(r["alpha_threshold"]),
+        ]
+        for r in a.to_dict("records")
+    ]
+    head = ["Documents", "Unit", "Code", "Units", "% agreement", "Cohen's κ", "Krippendorff's α", "α reaches"]
+    return md_table(head, rows, widths=[8, 8, 34, 7, 7, 7, 7, 7], align="lllrrrrl")
+
+
 def quotes_md(q: pd.DataFrame) -> str:
     out = []
     for (cat, theme, sub), part in q.groupby(["category", "theme", "sub_theme"], sort=False):
@@ -420,6 +458,13 @@ def tables_md(t: Mapping[str, Any], config: Mapping, instrument, pub: Published)
         out["focus_groups"] = focus_groups_md(t["focus_groups"], t["sizes"])
     if "quotes" in t and len(t["quotes"]):
         out["quotes"] = quotes_md(t["quotes"])
+    k = int((config.get("k_anonymity") or {}).get("k", 5))
+    if "focus_group_speakers" in t and len(t["focus_group_speakers"]):
+        out["focus_group_speakers"] = counts_md(t["focus_group_speakers"], ("theme", "sub_theme"), k)
+    if "theme_speakers_by_grouping" in t and len(t["theme_speakers_by_grouping"]):
+        out["speakers_by_grouping"] = counts_md(t["theme_speakers_by_grouping"], ("theme", "sub_theme"), k)
+    if "agreement" in t and len(t["agreement"]):
+        out["agreement"] = agreement_md(t["agreement"])
     if "checks" in t:
         out["checks"] = checks_md(t["checks"])
         out["audit"] = audit_md(t["audit"])

@@ -187,6 +187,54 @@ def focus_group_facts(fg: pd.DataFrame, sizes: pd.DataFrame) -> dict:
     }
 
 
+def coding_facts(qlog: Mapping) -> dict:
+    """The coded export(s) as read: exports and their coders, the consensus, codings not read."""
+    exports = list(qlog.get("exports", []))
+    skipped = {kind: dict(v) for kind, v in (qlog.get("skipped") or {}).items()}
+    return {
+        "n_exports": len(exports),
+        "formats": sorted({e["format"] for e in exports}),
+        "coders": sorted(qlog.get("segments_by_coder", {})),
+        "segments_by_coder": dict(qlog.get("segments_by_coder", {})),
+        "consensus": dict(qlog.get("consensus") or {}),
+        "skipped": skipped,
+        "n_skipped_codings": sum(int(v.get("codings", 0)) for v in skipped.values()),
+        "hints": list(qlog.get("hints", [])),
+        "duplicates_dropped": int(qlog.get("duplicates_dropped", 0)),
+        "documents_differing_from_raw": int(qlog.get("documents_differing_from_raw", 0)),
+    }
+
+
+def agreement_facts(table: pd.DataFrame, thresholds: Sequence[float] = (0.8, 0.667)) -> dict | None:
+    """Overall agreement per group and unit, and how many codes reach each threshold;
+    ``None`` when no two coders coded the same documents."""
+    if table.empty:
+        return None
+    overall = table[table["code_path"] == "(all codes)"]
+    codes = table[table["code_path"] != "(all codes)"]
+    rows = []
+    for r in overall.to_dict("records"):
+        part = codes[(codes["group"] == r["group"]) & (codes["unit"] == r["unit"])]
+        alpha = part["krippendorff_alpha"]
+        rows.append(
+            {
+                "group": r["group"],
+                "unit": r["unit"],
+                "n_units": int(r["n_units"]),
+                "n_codes": int(r["n_codes"]),
+                "pct_agreement": _f(r["pct_agreement"]),
+                "cohen_kappa": _f(r["cohen_kappa"]),
+                "krippendorff_alpha": _f(r["krippendorff_alpha"]),
+                "threshold": r["alpha_threshold"],
+                "codes_at_least_high": int((alpha >= thresholds[0] - 1e-12).sum()),
+                "codes_at_least_low": int(((alpha >= thresholds[1] - 1e-12) & (alpha < thresholds[0] - 1e-12)).sum()),
+                "codes_below": int((alpha < thresholds[1] - 1e-12).sum()),
+                "codes_undefined": int(alpha.isna().sum()),
+            }
+        )
+    return {"coders": sorted({c for cs in table["coders"] for c in str(cs).split(" | ")}), "thresholds": list(thresholds), "overall": rows}
+
+
 def published_facts(checks: pd.DataFrame, audit: pd.DataFrame) -> dict:
     status = checks["status"].value_counts()
     verdicts = audit["verdict"].value_counts()
@@ -246,6 +294,16 @@ def facts(config: Mapping, instrument: Instrument | None, tables: Mapping[str, A
         out["flipchart"] = flipchart_facts(t["table4"], config["qualitative"]["flipchart"].get("sheet_titles", {}))
     if "focus_groups" in t and out["study"]["parts"]["focus_groups"]:
         out["focus_groups"] = focus_group_facts(t["focus_groups"], t["sizes"])
+    if "qualitative_log" in t:
+        out["coding"] = coding_facts(t["qualitative_log"])
+    if "agreement" in t:
+        thresholds = tuple((config["qualitative"].get("agreement") or {}).get("thresholds", (0.8, 0.667)))
+        out["agreement"] = agreement_facts(t["agreement"], thresholds)
+    if "focus_group_speakers" in t:
+        out["speakers"] = {
+            "k": int((config.get("k_anonymity") or {}).get("k", 5)),
+            "grouping": config["qualitative"].get("speaker_grouping"),
+        }
     if "checks" in t:
         out["published"] = published_facts(t["checks"], t["audit"])
     out["anonymisation"] = anonymisation_facts(t.get("k_anonymity"), t.get("anonymisation_log"), t.get("redaction_log"))
@@ -264,6 +322,9 @@ def load_tables(inputs: Any, keys: Sequence[str], instrument: Instrument | None)
 
 
 FACT_INPUTS = (
+    "qualitative_log",
+    "agreement",
+    "focus_group_speakers",
     "sample",
     "table2",
     "fisher",

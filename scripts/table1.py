@@ -2,7 +2,7 @@
 
 Counts and percentages of the respondents per level of each grouping, in the config's
 order, with non-response as a level of its own (as the paper's Table 1 has it), followed
-by the response rate out of the roster.
+by the response rate out of the people invited (the roster, or ``study.invited_n``).
 """
 
 from collections.abc import Mapping, Sequence
@@ -41,8 +41,10 @@ def table1(data: pd.DataFrame, sample: Mapping, demographics: Mapping[str, Mappi
         unexpected = set(values) - set(levels) - {""}
         if unexpected:
             raise ValueError(f"{var}: levels {sorted(unexpected)} are not in the config")
-    roster_n, resp_n = sample["roster_n"], sample["respondents_n"]
-    for level, label, count in (("responded", "Responded", resp_n), ("did not respond", "Did not respond", roster_n - resp_n)):
+    invited, resp_n = sample.get("invited_n"), sample["respondents_n"]
+    if invited is None:  # no roster and no study.invited_n: no response rows (the report says why)
+        return pd.DataFrame(rows, columns=result("table1").names())
+    for level, label, count in (("responded", "Responded", resp_n), ("did not respond", "Did not respond", invited - resp_n)):
         rows.append(
             {
                 "variable": "response",
@@ -50,8 +52,8 @@ def table1(data: pd.DataFrame, sample: Mapping, demographics: Mapping[str, Mappi
                 "level": level,
                 "level_label": label,
                 "n": count,
-                "denominator": roster_n,
-                "pct": 100.0 * count / roster_n,
+                "denominator": invited,
+                "pct": 100.0 * count / invited,
             }
         )
     return pd.DataFrame(rows)

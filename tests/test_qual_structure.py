@@ -197,8 +197,9 @@ def test_consensus_coder_decides_the_whole_group_it_coded():
 def test_consensus_errors_name_the_key_and_no_person():
     seg = frame([("Focus group 2", "Coder A"), ("Focus group 2", "Coder B"), ("note 001", "Coder C")])
     exc = raised(counted, seg, "Coder C")
-    assert "1 documents are coded by several coders in a group the consensus coder did not code, e.g. Focus group 2 (coded by Coder A, Coder B)" in (
-        exc.line()
+    assert (
+        "1 documents are coded by several coders in a group the consensus coder did not code, e.g. Focus group 2 (coded by Coder A, Coder B)"
+        in (exc.line())
     )
     exc = raised(counted, seg, "Coder D")
     assert "names a coder that has no coded segments; found 'Coder D'" in exc.line()

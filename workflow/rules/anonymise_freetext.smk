@@ -4,9 +4,9 @@
 
 rule anonymise_freetext:
     input:
+        **{k: config["inputs"][k] for k in FREETEXT_INPUTS if config["inputs"].get(k)},
         code=code("anonymise_freetext"),
         # roster, facilitators, flipchart and transcripts are optional: absent ones are no inputs
-        **{k: config["inputs"][k] for k in FREETEXT_INPUTS if config["inputs"].get(k)},
         coded_export=[path for path, _ in coded_exports(config)],
     output:
         **outputs("anonymise_freetext"),
