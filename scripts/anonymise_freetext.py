@@ -354,11 +354,14 @@ def read_export(position: int, path: str, label: str | None, sources: Sources, c
         for i, name in enumerate(export.documents, start=1):
             nid = by_key.get(document_key(name))
             if nid is None or nid in names.values():
-                raise InputError(
-                    path,
+                problem = (
                     "the coded export has a document that is neither a flip-chart note nor a transcript file"
                     if nid is None
-                    else "two documents of the coded export match the same note or transcript file",
+                    else "two documents of the coded export match the same note or transcript file"
+                )
+                raise InputError(
+                    path,
+                    problem,
                     found=f"text source {i} of {len(export.documents)} in the export's order",
                     expected="one document per flip-chart note id or transcript file name (matched ignoring case and punctuation)",
                 )
@@ -389,10 +392,12 @@ def check_coverage(exports: Sequence[Export], sources: Sources, transcripts_fold
     pdf = sum(e.data.skipped.get("pdf", {}).get("codings", 0) for e in exports)
     for i, nid in enumerate(sources.transcripts, start=1):
         if nid not in named:
+            problem = "the transcript is not a document of the coded export"
+            if pdf:
+                problem += f" (the export has {pdf} codings on PDF sources, which it cannot read: {PDF_HINT})"
             raise InputError(
                 transcript_place(transcripts_folder, i, len(sources.transcripts)),
-                "the transcript is not a document of the coded export"
-                + (f" (the export has {pdf} codings on PDF sources, which it cannot read: {PDF_HINT})" if pdf else ""),
+                problem,
                 expected="a document of the same name (ignoring case, punctuation and extension) in the coded export, "
                 "or no such file in the transcripts folder",
             )

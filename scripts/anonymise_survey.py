@@ -322,8 +322,9 @@ def anonymise_survey(
 
 
 def k_anonymity(data: pd.DataFrame, quasi_identifiers: Sequence[str], k: int) -> dict:
-    """Equivalence classes over the quasi-identifiers (non-response is a value of its own)."""
-    sizes = data.groupby(list(quasi_identifiers), dropna=False).size()
+    """Equivalence classes over the quasi-identifiers (non-response is a value of its own);
+    without quasi-identifiers every record is in one class."""
+    sizes = data.groupby(list(quasi_identifiers), dropna=False).size() if quasi_identifiers else pd.Series([len(data)])
     hist = Counter(int(s) for s in sizes)
     return {
         "k": k,

@@ -458,7 +458,7 @@ def tables_md(t: Mapping[str, Any], config: Mapping, instrument, pub: Published)
         out["focus_groups"] = focus_groups_md(t["focus_groups"], t["sizes"])
     if "quotes" in t and len(t["quotes"]):
         out["quotes"] = quotes_md(t["quotes"])
-    k = int((config.get("k_anonymity") or {}).get("k", 5))
+    k = int(config["k_anonymity"]["k"])
     if "focus_group_speakers" in t and len(t["focus_group_speakers"]):
         out["focus_group_speakers"] = counts_md(t["focus_group_speakers"], ("theme", "sub_theme"), k)
     if "theme_speakers_by_grouping" in t and len(t["theme_speakers_by_grouping"]):

@@ -301,7 +301,7 @@ def facts(config: Mapping, instrument: Instrument | None, tables: Mapping[str, A
         out["agreement"] = agreement_facts(t["agreement"], thresholds)
     if "focus_group_speakers" in t:
         out["speakers"] = {
-            "k": int((config.get("k_anonymity") or {}).get("k", 5)),
+            "k": int(config["k_anonymity"]["k"]),
             "grouping": config["qualitative"].get("speaker_grouping"),
         }
     if "checks" in t:

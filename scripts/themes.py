@@ -39,6 +39,7 @@ import pandas as pd
 
 from consensus import counted
 from contracts import read_result, result, write_result
+from groupings import levels_of
 from qda import split_code_path
 from stage import run_rule
 from turns import Speakers, participants
@@ -298,7 +299,8 @@ def main(smk) -> None:
     cb = smk.params.codebook
     quotes = smk.params.quotes
     k = smk.params.k
-    levels = smk.params.speaker_levels
+    grouping = smk.params.speaker_grouping
+    levels = levels_of(smk.params.demographics[grouping]) if grouping else []
     groups = focus_groups_in_order(transcripts)
     transcripts = {g: transcripts[g] for g in groups}
     write_result(table4(segments, notes, cb["flipchart_categories"]), smk.output.table4, result("table4"))

@@ -127,7 +127,7 @@ def read_sheet(path: str | os.PathLike, sheet: str | int | None = None, *, what:
     wb = _open(p, what)
     try:
         names = list(wb.sheet_names)
-        shown = f"the sheets of this workbook: {one_of(names)}"
+        shown = one_of(names, raw=True)  # sheet names are the file's own: a log file gets their count
         if sheet is None:
             visible = [m.name for m in wb.sheets_metadata if m.visible == SheetVisibleEnum.Visible and m.typ == SheetTypeEnum.WorkSheet]
             if not visible:
@@ -141,7 +141,7 @@ def read_sheet(path: str | os.PathLike, sheet: str | int | None = None, *, what:
                     p,
                     f"{what} has no sheet number {sheet}",
                     found=f"{len(names)} sheets",
-                    expected=f"a number from 1 to {len(names)}, or {shown}",
+                    expected=f"a number from 1 to {len(names)}",
                 )
             name = names[sheet - 1]
         else:

@@ -216,6 +216,9 @@ def _write_rows(path: Path, rows: list[list[str]]) -> None:
     path.write_text(buf.getvalue(), encoding="utf-8")
 
 
+MAXQDA = "coded_segments_maxqda_divided.csv"  # the synthetic coding as one shared MAXQDA project exports it
+
+
 def _set_cell(path: Path, column: str, value: str, *, where=lambda row: True, nth: int = 0) -> None:
     rows = _rows(path)
     c = rows[0].index(column)
@@ -234,8 +237,8 @@ def _survey_county_email(d):
 
 def _rename_note(d):
     _set_cell(d / "flipchart_notes.csv", "Note ID", CANARY, where=lambda r: r["Note ID"] == "E05")
-    _set_cell(d / "coded_segments_maxqda.csv", "Document name", CANARY, where=lambda r: r["Document name"] == "E05")
-    _set_cell(d / "coded_segments_maxqda.csv", "End", "9999", where=lambda r: r["Document name"] == CANARY)
+    _set_cell(d / "coded_segments_maxqda_divided.csv", "Document name", CANARY, where=lambda r: r["Document name"] == "E05")
+    _set_cell(d / "coded_segments_maxqda_divided.csv", "End", "9999", where=lambda r: r["Document name"] == CANARY)
 
 
 def _two_transcripts_alike(d):
@@ -270,12 +273,12 @@ HOSTILE = [
     (
         "document-name",
         "freetext",
-        lambda d: _set_cell(d / "coded_segments_maxqda.csv", "Document name", f"Interview {CANARY}", nth=200),
+        lambda d: _set_cell(d / "coded_segments_maxqda_divided.csv", "Document name", f"Interview {CANARY}", nth=200),
         CANARY,
         True,
     ),
-    ("segment-text", "freetext", lambda d: _set_cell(d / "coded_segments_maxqda.csv", "Segment", f"{CANARY} said", nth=40), CANARY, False),
-    ("beginning-name", "freetext", lambda d: _set_cell(d / "coded_segments_maxqda.csv", "Beginning", CANARY, nth=3), CANARY, True),
+    ("segment-text", "freetext", lambda d: _set_cell(d / MAXQDA, "Segment", f"{CANARY} said", nth=40), CANARY, False),
+    ("beginning-name", "freetext", lambda d: _set_cell(d / MAXQDA, "Beginning", CANARY, nth=3), CANARY, True),
     ("transcripts-alike", "freetext", _two_transcripts_alike, "zarkovsky", True),
     ("transcript-latin1", "freetext", _latin1_transcript, "zarkovsky", True),
 ]
@@ -294,7 +297,7 @@ def _smk(rule: str, raw: Path, out: Path, config: dict) -> MockSnakemake:
         "facilitators": raw / "facilitators.csv",
         "flipchart": raw / "flipchart_notes.csv",
         "transcripts": raw / "transcripts",
-        "coded_export": raw / "coded_segments_maxqda.csv",
+        "coded_export": raw / "coded_segments_maxqda_divided.csv",
     }
     config["inputs"].update({k: str(v) for k, v in inputs.items()})
     name = f"anonymise_{rule}"
@@ -304,8 +307,8 @@ def _smk(rule: str, raw: Path, out: Path, config: dict) -> MockSnakemake:
         params = {}
     else:
         inputs.pop("survey")
-        outputs["restricted_key"] = [str(out / "restricted" / "key.csv")]
-        params = {"keep_key": True}
+        outputs["restricted_key"] = [str(out / "restricted" / "key.csv"), str(out / "restricted" / "documents.csv")]
+        params = {"keep_key": True, "coders": [None]}
     return MockSnakemake(
         input={k: str(v) for k, v in inputs.items()}, output=outputs, params=params, log=[str(out / "rule.log")], config=config
     )
@@ -359,7 +362,14 @@ def test_before_the_roster_is_read_values_are_redacted_by_pattern(rule, config, 
 #: GUIDs and ordinals. A new one fails here until someone checks it carries no raw value (a raw
 #: value travels as ``found``).
 REVIEWED = {
-    "anonymise_survey": {"missing[0]", "link", "earlier", "n", "gid", "<problem>", "<str(exc)>"},
+    "anonymise_freetext": {"<problem>", "<exc.problem>", "len(export.coders)", "row", "pdf", "PDF_HINT"},
+    "anonymise_survey": {"missing[0]", "link", "earlier", "n", "gid", "<problem>", "<str(exc)>", "rows[earlier]"},
+    # coder labels are neutral (Coder A ...), documents neutral ids (note 001, Focus group 2)
+    "consensus": {"', '.join(map(shown, orphans.iloc[0]))", "len(orphans)", "len(several)", "orphans.index[0]"},
+    # encoding names and counts; the workbook's sheet as configured (survey.sheet)
+    "sniff": {"'more' if n > width else 'fewer'", "encoding", "guess", "name", "what"}
+    | {'<"text holds NUL characters: it is not a text file, or not in the encoding " + ("detected" if encoding == "auto" else "named")>'},
+    "workbook": {"sheet", "wanted", "what"},
     "groupings": {"grouping"},
     "instrument": {"lookup[key]", "n", "aliases[key]", "label"},
     "qda": {"column", "what", "name", "expected", "how.noun", "where", "role", "WHAT", "attr", "line", "col"}
@@ -409,7 +419,7 @@ def test_schema_checks_of_raw_tables_format_no_cell_into_the_problem():
 # ------------------------------------------------------------------------------ end to end
 E2E_RAW = {
     "survey": "data/synthetic/survey_export.csv",
-    "coded": "data/synthetic/coded_segments_maxqda.csv",
+    "coded": "data/synthetic/coded_segments_maxqda_divided.csv",
     "notes": "data/synthetic/flipchart_notes.csv",
 }
 

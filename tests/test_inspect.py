@@ -175,14 +175,15 @@ def test_a_qdpx_is_described(tmp_path, secrets):
     kind, report, text = inspected(SYN / "coded_project.qdpx")
     assert kind == "qda"
     assert (report["format"], report["offsets"]["unit"], report["offsets"]["crlf"]) == ("refi-qda", "codepoint", "two")
-    assert (report["documents"], report["codes"]["count"], report["coders"], report["unplaceable"]) == (161, 41, 3, [])
-    assert report["segments"] == {"text": 324}
+    # two coders (the synthetic second coder): Coder A's 324 segments and Coder B's 293
+    assert (report["documents"], report["codes"]["count"], report["coders"], report["unplaceable"]) == (161, 41, 2, [])
+    assert report["segments"] == {"text": 324 + 293}
     assert "offsets: codepoint, CRLF counted as two" in text and "segments that cannot be placed: 0" in text
     assert_private(text, secrets)
 
 
 def test_a_maxqda_table_is_placed_in_the_configs_documents(tmp_path, secrets):
-    kind, report, text = inspected(SYN / "coded_segments_maxqda.csv")
+    kind, report, text = inspected(SYN / "coded_segments_maxqda_divided.csv")
     assert (kind, report["format"], report["segments"], report["unplaceable"]) == ("qda", "maxqda", {"text": 324}, [])
     assert "placement" not in report  # documents read from the config's notes and transcripts: placement checked
     assert_private(text, secrets)

@@ -26,6 +26,7 @@ import pytest
 import yaml
 
 from _support import fresh_copy, pdf_text, run_pipeline
+from study import coded_exports
 
 pytestmark = pytest.mark.pipeline
 
@@ -48,7 +49,12 @@ def identifiers(repo: Path) -> dict[str, set[str]]:
     roster = read_csv_rows(repo / inputs["roster"])
     facilitators = [r["Full name"] for r in read_csv_rows(repo / inputs["facilitators"])]
     ids: dict[str, set[str]] = {k: set() for k in ("name", "email", "phone", "job_title", "place", "nhs_number", "postcode")}
-    for full in [r["Full name"] for r in roster] + facilitators:
+    # the coders' names in the coded exports ("Created by") and the .qdpx users are people too
+    coders = set()
+    for path, _ in coded_exports(config):
+        if path.endswith(".csv"):
+            coders |= {r.get("Created by", "") for r in read_csv_rows(repo / path)} - {""}
+    for full in [r["Full name"] for r in roster] + facilitators + sorted(coders):
         words = [w for w in full.split() if w.casefold().rstrip(".") not in TITLES]
         ids["name"].add(" ".join(words))
         ids["name"].add(words[0])  # first name

@@ -737,7 +737,9 @@ def test_table1_counts_percentages_and_response_rows():
             "age_band": ["<40", "40 and over", "40 and over", "<40", "", "40 and over"],
         }
     )
-    t = table1.table1(data, {"roster_n": 10, "respondents_n": 6}, DEMOGRAPHICS, ["gender", "age_band"])
+    without = table1.table1(data, {"invited_n": None, "respondents_n": 6}, DEMOGRAPHICS, ["gender", "age_band"])
+    assert "response" not in set(without["variable"]), "no number invited, no response rows"
+    t = table1.table1(data, {"invited_n": 10, "respondents_n": 6}, DEMOGRAPHICS, ["gender", "age_band"])
     rows = [tuple(r) for r in t[["variable", "level", "level_label", "n", "denominator"]].itertuples(index=False)]
     assert rows == [
         ("gender", "female", "Female", 3, 6),

@@ -111,6 +111,7 @@ def config_b(default: dict) -> dict:
 
 def config_c(default: dict) -> dict:
     keep = ("pseudonymisation", "roster", "survey", "organisation_lookup", "qualitative", "redaction", "report")
+    # the professional group of the speakers (themes by people) comes from the roster's organisation
     inputs = {k: default["inputs"][k] for k in ("roster", "facilitators", "flipchart", "transcripts", "coded_export")}
     return {
         "study": {
@@ -121,6 +122,7 @@ def config_c(default: dict) -> dict:
         },
         "inputs": inputs,
         **{k: default[k] for k in keep},
+        "demographics": {"org_type": default["demographics"]["org_type"]},
     }
 
 

@@ -31,6 +31,7 @@ GENERATED = [
     "flipchart_notes.csv",
     "coded_segments_maxqda_coder_a.csv",
     "coded_segments_maxqda_coder_b.csv",
+    "coded_segments_maxqda_divided.csv",
     "coded_project.qdpx",
     "taguette_highlights.csv",
     "generator_record_qual.json",

@@ -121,6 +121,11 @@ COLOURS = {EXP: "#2e86c1", OBS: "#cb4335", FG: "#229954"}
 # coding is the study's coding (the theme tables count it); Coder B's is the second coding,
 # made independently two weeks later, for intercoder agreement.
 CODER_NAMES = ("Kerstin Tregaskis", "Lowenna Pascoe")
+#: The divided coding: Coder A's coding as one shared MAXQDA project records it when three
+#: researchers coded different documents (the paper's three researchers): one the flip charts,
+#: two the focus groups, three each. MAXQDA's "Created by" holds their initials.
+DIVIDED_CODERS = {"flipchart": "KT", "fg_a": "LW", "fg_b": "RA"}
+MAXQDA_DIVIDED = "coded_segments_maxqda_divided.csv"
 CODER_LABELS = ("Coder A", "Coder B")  # as qda.read_coded_export labels them (Users order)
 CODED_AT = (datetime(2014, 8, 4, 9, 30), datetime(2014, 8, 18, 10, 0))
 #: How Coder B departs from Coder A, per decision (probabilities; seeded draws):
@@ -820,6 +825,26 @@ def export_maxqda(study: Study, coder: int = 0) -> str:
     return _csv(rows)
 
 
+def _divided_coder(doc: Document) -> str:
+    if doc.group != GROUP_FG:
+        return DIVIDED_CODERS["flipchart"]
+    return DIVIDED_CODERS["fg_a"] if int(doc.name.split()[-1]) <= 3 else DIVIDED_CODERS["fg_b"]
+
+
+def export_maxqda_divided(study: Study) -> str:
+    """Coder A's coding, as a shared project where three people coded different documents."""
+    rows: list[list] = [MAXQDA_COLUMNS]
+    for i, (doc, s) in enumerate(_ordered(study, 0)):
+        first = doc.text.count("\n", 0, s.start) + 1
+        last = doc.text.count("\n", 0, s.end) + 1
+        stamp = _stamp(i, 0).strftime("%d.%m.%Y %H:%M")
+        area = s.end - s.start
+        who = _divided_coder(doc)
+        row = [COLOURS[CODEBOOK[s.key][0]], doc.group, doc.name, code_path(s.key), first, last, 0, doc.text[s.start : s.end]]
+        rows.append([*row, who, stamp, who, stamp, area, f"{100 * area / len(doc.text):.2f}"])
+    return _csv(rows)
+
+
 def export_taguette(study: Study) -> str:
     """Coder A's coding (Taguette records no coder)."""
     rows: list[list] = [["id", "document", "tag", "content"]]
@@ -1164,6 +1189,7 @@ def generate(out: Path, seed: int = SEED, roster: Path | None = None, facilitato
         "flipchart_notes.csv": flipchart_csv(study),
         MAXQDA_FILES[0]: export_maxqda(study, 0),
         MAXQDA_FILES[1]: export_maxqda(study, 1),
+        MAXQDA_DIVIDED: export_maxqda_divided(study),
         "taguette_highlights.csv": export_taguette(study),
     }
     qdpx = export_qdpx(study, seed)

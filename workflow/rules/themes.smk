@@ -2,12 +2,6 @@
 # by people (participants per group and per professional group), quotes.
 
 
-def speaker_levels():
-    """Level ids of qualitative.speaker_grouping, in config order ([] when none is set)."""
-    grouping = config["qualitative"].get("speaker_grouping")
-    return list(config["demographics"][grouping]["levels"]) if grouping else []
-
-
 rule themes:
     input:
         code=code("themes"),
@@ -26,7 +20,8 @@ rule themes:
         codebook=config["qualitative"]["codebook"],
         quotes=config["qualitative"]["quotes"],
         consensus=config["qualitative"].get("consensus"),
-        k=config["k_anonymity"]["k"],
-        speaker_levels=speaker_levels(),
+        k=config["k_anonymity"]["k"],  # cells of fewer people than k are suppressed
+        speaker_grouping=config["qualitative"].get("speaker_grouping"),
+        demographics=config.get("demographics", {}),
     script:
         "../../scripts/themes.py"
