@@ -40,7 +40,7 @@ report: $(STAMP)
 	$(BIN)/python tools/pipeline.py --cores $(CORES) $(if $(CONFIG),--configfile $(CONFIG))
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check scripts tools tests

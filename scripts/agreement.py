@@ -128,7 +128,7 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from errors import InputError, one_of
+from errors import InputError, Stated, one_of
 from qda import CODE_PATH_SEPARATOR
 
 log = logging.getLogger("ripls.agreement")
@@ -294,7 +294,7 @@ def _clean_segments(segments: pd.DataFrame, texts: Mapping[str, str], coders: Se
             "segment offsets lie outside its document",
             row=int(df.at[i, "row"]),
             column="end",
-            found=f"start {df.at[i, 'start']}, end {df.at[i, 'end']}, document length {int(lengths.iat[i])}",
+            found=Stated(f"start {df.at[i, 'start']}, end {df.at[i, 'end']}, document length {int(lengths.iat[i])}"),
             expected="0 <= start <= end <= document length",
         )
     return df

@@ -69,8 +69,8 @@ class DuplicateKeyError(yaml.MarkedYAMLError):
         self.first = first
 
 
-class StrictLoader(yaml.SafeLoader):
-    """``SafeLoader`` that refuses a key given twice in one mapping, at any depth, and records
+class _Strict:
+    """A ``SafeLoader`` that refuses a key given twice in one mapping, at any depth, and records
     the line of every key and list item (``lines``: path of str components -> 1-based line).
 
     Keys are compared as constructed (``yes`` and ``true`` are the same key, as in the dict
@@ -128,6 +128,17 @@ class StrictLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+class StrictLoader(_Strict, yaml.SafeLoader):
+    """:class:`_Strict` on PyYAML's pure-Python parser: its error messages are the ones shown."""
+
+
+#: :class:`_Strict` on libyaml's parser (5x faster: Snakemake loads the config and its files
+#: at every start), for input that parses and holds no tab (libyaml takes a tab after a colon,
+#: PyYAML does not); on any error the text is parsed again by :class:`StrictLoader`, so what
+#: is accepted and the message do not depend on whether libyaml is installed.
+FastStrictLoader = type("FastStrictLoader", (_Strict, yaml.CSafeLoader), {}) if yaml.__with_libyaml__ else StrictLoader
+
+
 def _key_text(node: yaml.Node) -> str:
     return node.value if isinstance(node, yaml.ScalarNode) else f"<{node.id} key>"
 
@@ -156,6 +167,14 @@ def strict_load(text: str, *, file: str | Path) -> tuple[Any, dict[tuple[str, ..
         return json.loads(text, object_pairs_hook=lambda pairs: _json_object(pairs, file)), {}
     except ValueError:
         pass
+    if FastStrictLoader is not StrictLoader and "\t" not in text:  # libyaml allows a tab where PyYAML does not
+        fast = FastStrictLoader(text)
+        try:
+            return fast.get_single_data(), fast.lines
+        except yaml.YAMLError:
+            pass  # parsed again below, for the message
+        finally:
+            fast.dispose()
     loader = StrictLoader(text)
     try:
         return loader.get_single_data(), loader.lines

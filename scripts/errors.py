@@ -114,6 +114,8 @@ def describe(value: Any) -> str:
     """
     if value is None:
         return "nothing"
+    if isinstance(value, Stated):
+        return repr(str(value))
     if isinstance(value, bool):
         return "a true/false value"
     if isinstance(value, Number):
@@ -128,6 +130,12 @@ def describe(value: Any) -> str:
     n = str(len(text))
     article = "an" if n.startswith("8") or n in ("11", "18") or (len(n) == 5 and n[:2] in ("11", "18")) else "a"
     return f"{article} {n}-character {_kind(text.strip())}"
+
+
+class Stated(str):
+    """A ``found`` written by the pipeline from counts, positions, byte values and library
+    messages (``Stated(f"{n} bytes: not a zip file")``), never from a cell or a name: every
+    line, log files included, quotes it as it is instead of describing it."""
 
 
 # --------------------------------------------------------------------------- expected answers
@@ -287,6 +295,8 @@ class InputError(Exception):
             found = None
         elif self.found == BLANK:
             found = BLANK
+        elif isinstance(self._value, Stated):
+            found = repr(str(self._value))
         else:
             if self.identifying:
                 shown = WITHHELD

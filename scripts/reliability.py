@@ -46,15 +46,17 @@ def feldt_ci(alpha: float, n: int, k: int, level: float = 0.95) -> tuple[float, 
 
     (1 - alpha) / (1 - A) follows F(n-1, (n-1)(k-1)); the bounds are
     1 - (1 - alpha) * F_{1-(1-level)/2} and 1 - (1 - alpha) * F_{(1-level)/2}.
+    The F quantiles come from ``scipy.special.fdtri`` (what ``scipy.stats.f.ppf`` calls;
+    importing scipy.stats would cost the rule a second).
     """
-    from scipy.stats import f
+    from scipy.special import fdtri
 
     if math.isnan(alpha) or n < 2 or k < 2:
         return (math.nan, math.nan)
     df1, df2 = n - 1, (n - 1) * (k - 1)
     tail = (1 - level) / 2
-    lower = 1 - (1 - alpha) * f.isf(tail, df1, df2)
-    upper = 1 - (1 - alpha) * f.isf(1 - tail, df1, df2)
+    lower = 1 - (1 - alpha) * fdtri(df1, df2, 1 - tail)
+    upper = 1 - (1 - alpha) * fdtri(df1, df2, tail)
     return (float(lower), float(upper))
 
 

@@ -92,6 +92,11 @@ def load_yaml(path: str | os.PathLike, *, what: str = "YAML file") -> Any:
     import yaml
 
     text = read_text_input(path, what=what)
+    if yaml.__with_libyaml__ and "\t" not in text:  # libyaml's parser when it parses (as PyYAML's would); PyYAML's gives the message
+        try:
+            return yaml.load(text, Loader=yaml.CSafeLoader)
+        except yaml.YAMLError:
+            pass
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:

@@ -36,7 +36,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from errors import InputError
+from errors import InputError, Stated
 
 #: How much of a file is looked at to tell its kind (whole zip directories are read).
 HEAD_BYTES = 1 << 16
@@ -201,7 +201,7 @@ def decode_text(data: bytes, encoding: str = "auto", *, file: str | os.PathLike 
                 file,
                 f"text is not valid {encoding}",
                 row=_row_of_byte(data, exc.start),
-                found=f"byte 0x{data[exc.start]:02X}",
+                found=Stated(f"byte 0x{data[exc.start]:02X}"),
                 expected=f"text in the encoding named ({encoding}), or encoding 'auto'",
             ) from None
         used = encoding
@@ -214,7 +214,7 @@ def decode_text(data: bytes, encoding: str = "auto", *, file: str | os.PathLike 
             file,
             "text holds NUL characters: it is not a text file, or not in the encoding " + ("detected" if encoding == "auto" else "named"),
             row=text[: text.index("\x00")].count("\n") + 1,
-            found=f"a NUL character after decoding as {used}",
+            found=Stated(f"a NUL character after decoding as {used}"),
             expected=f"a text file ({_REENCODE})",
         )
     return text, used
@@ -229,7 +229,7 @@ def _decode_auto(data: bytes, file) -> tuple[str, str]:
                 raise InputError(
                     file,
                     f"text starts with a {name} byte-order mark but is not valid {name}",
-                    found=f"bytes 0x{data[len(bom) + exc.start : len(bom) + exc.end].hex().upper()}",
+                    found=Stated(f"bytes 0x{data[len(bom) + exc.start : len(bom) + exc.end].hex().upper()}"),
                     expected=f"a file in one encoding ({_REENCODE})",
                 ) from None
     try:
@@ -241,7 +241,7 @@ def _decode_auto(data: bytes, file) -> tuple[str, str]:
             file,
             "text mixes UTF-8 with bytes of another encoding (it was pasted together or edited in two programs)",
             row=_row_of_byte(data, bad),
-            found=f"byte 0x{data[bad]:02X} that is not UTF-8, in a file that otherwise holds UTF-8 characters",
+            found=Stated(f"byte 0x{data[bad]:02X} that is not UTF-8, in a file that otherwise holds UTF-8 characters"),
             expected=f"one encoding throughout ({_REENCODE})",
         )
     from charset_normalizer import from_bytes
@@ -252,7 +252,7 @@ def _decode_auto(data: bytes, file) -> tuple[str, str]:
             file,
             "the text encoding cannot be told",
             row=_row_of_byte(data, bad),
-            found=f"byte 0x{data[bad]:02X}, not UTF-8",
+            found=Stated(f"byte 0x{data[bad]:02X}, not UTF-8"),
             expected=f"a text file ({_REENCODE})",
         )
     guess = best.encoding
@@ -357,7 +357,7 @@ def ragged_row(file: str | os.PathLike, row: int, n: int, width: int, delimiter:
         file,
         f"{what} has {'more' if n > width else 'fewer'} fields than the header",
         row=row,
-        found=f"{n} fields",
+        found=Stated(f"{n} fields"),
         expected=f"{width} fields, as in the header{hint}",
     )
 

@@ -36,7 +36,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from errors import InputError, one_of
+from errors import InputError, Stated, one_of
 
 #: Whole floats beyond this are written in float notation: their digits are not exact.
 _EXACT_INT = 2**53
@@ -100,7 +100,7 @@ def _open(path: Path, what: str):
         raise InputError(
             path,
             f"{what} cannot be read as a spreadsheet",
-            found=f"python-calamine: {type(exc).__name__}",
+            found=Stated(f"python-calamine: {type(exc).__name__}"),
             expected="an .xlsx, .xlsb, .xls or .ods workbook that opens in Excel without a password "
             "(save a password-protected workbook again without one)",
         ) from None
@@ -132,7 +132,7 @@ def read_sheet(path: str | os.PathLike, sheet: str | int | None = None, *, what:
             visible = [m.name for m in wb.sheets_metadata if m.visible == SheetVisibleEnum.Visible and m.typ == SheetTypeEnum.WorkSheet]
             if not visible:
                 raise InputError(
-                    p, f"{what} has no visible worksheet", found=f"{len(names)} sheets, none a visible worksheet", expected=shown
+                    p, f"{what} has no visible worksheet", found=Stated(f"{len(names)} sheets, none a visible worksheet"), expected=shown
                 )
             name = visible[0]
         elif isinstance(sheet, int) and not isinstance(sheet, bool):
@@ -140,7 +140,7 @@ def read_sheet(path: str | os.PathLike, sheet: str | int | None = None, *, what:
                 raise InputError(
                     p,
                     f"{what} has no sheet number {sheet}",
-                    found=f"{len(names)} sheets",
+                    found=Stated(f"{len(names)} sheets"),
                     expected=f"a number from 1 to {len(names)}",
                 )
             name = names[sheet - 1]
@@ -152,7 +152,7 @@ def read_sheet(path: str | os.PathLike, sheet: str | int | None = None, *, what:
             elif len(folded) == 1:
                 name = folded[0]
             else:
-                raise InputError(p, f"{what} has no sheet named {wanted!r}", found=f"{len(names)} sheets", expected=shown)
+                raise InputError(p, f"{what} has no sheet named {wanted!r}", found=Stated(f"{len(names)} sheets"), expected=shown)
         raw = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
     finally:
         wb.close()

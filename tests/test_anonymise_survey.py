@@ -24,7 +24,7 @@ import pytest
 import yaml
 
 import anonymise_survey
-from _support import fresh_copy, run_pipeline
+from _support import finished_copy, run_pipeline
 from _survey_exports import (
     FIXTURE_NAMES,
     FX,
@@ -398,10 +398,7 @@ def test_a_required_column_missing_names_what_the_file_has(tmp_path):
 def test_bad_workbooks(fixtures, tmp_path):
     xlsx = str(fixtures["survey_sheet2_row3.xlsx"].path)
     line = stage_error(config_for({"sheet": "Responses"}, {"survey": xlsx}), tmp_path)
-    assert line == (
-        f"ERROR {xlsx}: survey export has no sheet named 'Responses'; found '2 sheets'; expected the sheets of this workbook: "
-        "one of: 'About', 'Data'"
-    )
+    assert line == (f"ERROR {xlsx}: survey export has no sheet named 'Responses'; found '2 sheets'; expected one of: 'About', 'Data'")
     line = stage_error(config_for({"sheet": "Data"}, {"survey": xlsx}), tmp_path)
     assert line.startswith(f"ERROR {xlsx} (sheet 'Data'), row 1: the header row (row 1) names 1 of 35 columns: is it a title")
     assert "expected survey.header_row: 3 if the headers start there" in line
@@ -520,15 +517,13 @@ TABLES = [
 
 
 @pytest.fixture(scope="module")
-def pipeline_copy(tmp_path_factory):
-    """A fresh copy with the fixtures under data/synthetic/ (the demo key applies), and the
-    tables of the CSV run."""
-    work = fresh_copy(tmp_path_factory.mktemp("survey_pipeline") / "repo")
+def pipeline_copy(pipeline_run, tmp_path_factory):
+    """A copy of the session's finished run with the fixtures under data/synthetic/ (the demo
+    key applies), and the tables of that run (from the CSV export)."""
+    work = finished_copy(pipeline_run, tmp_path_factory.mktemp("survey_pipeline") / "repo")
     folder = work / "data" / "synthetic" / "exports"
     fixtures = FX.write_fixtures(folder)
-    proc = run_pipeline(work, *TABLES)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return work, fixtures, {t: (work / t).read_bytes() for t in TABLES}
+    return work, fixtures, {t: (pipeline_run / t).read_bytes() for t in TABLES}
 
 
 def run_from(pipeline_copy, name: str) -> float:

@@ -429,3 +429,16 @@ def test_pipeline_stops_on_a_bad_configfile_before_snakemake_starts(work, name, 
     assert proc.stderr.strip().splitlines() == [line], proc.stderr[-2000:]
     assert not (work / "results").exists()
     assert not (work / ".snakemake").exists(), "Snakemake started"
+
+
+def test_libyaml_and_pyyaml_read_every_yaml_file_of_the_repository_alike():
+    """strict_load parses with libyaml when it can: the data and the key lines equal PyYAML's."""
+    from config_check import FastStrictLoader, StrictLoader
+
+    files = sorted(p for p in ROOT.rglob("*.y*ml") if ".venv" not in p.parts and ".git" not in p.parts and "results" not in p.parts)
+    assert len(files) >= 8 and FastStrictLoader is not StrictLoader, "libyaml is installed with PyYAML's wheel"
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        fast, slow = FastStrictLoader(text), StrictLoader(text)
+        assert (fast.get_single_data(), fast.lines) == (slow.get_single_data(), slow.lines), path
+        assert yaml.load(text, Loader=yaml.CSafeLoader) == yaml.safe_load(text), path

@@ -392,7 +392,9 @@ def test_colours_come_from_the_declared_palettes(all_figures):
         assert {rgb(c) for c in plotting.likert_palette(n) if c != plotting.NEUTRAL_COLOUR} <= brewer_puor(), n
 
 
-def test_rendering_twice_gives_identical_bytes(ripls, ripls_tables):
+def test_rendered_files_carry_no_software_or_date_stamp(ripls, ripls_tables):
+    """(That rendering is deterministic, in this process and another, is
+    test_main_writes_every_figure_identically_in_another_process.)"""
     items, subs = ripls_tables
     builders = [
         lambda: figures_questionnaire.likert_items(items, ripls),
@@ -401,9 +403,7 @@ def test_rendering_twice_gives_identical_bytes(ripls, ripls_tables):
         lambda: figures_themes.focus_group_heatmap(focus_groups()),
     ]
     for build in builders:
-        a, b = plotting.render(build()), plotting.render(build())
-        assert a["png"] == b["png"]
-        assert a["svg"] == b["svg"]
+        a = plotting.render(build())
         assert a["png"].startswith(b"\x89PNG")
         assert b"Software" not in a["png"] and b"matplotlib" not in a["png"].lower()
         assert b"<dc:date>" not in a["svg"] and b"Matplotlib v" not in a["svg"]

@@ -10,13 +10,11 @@ import csv
 import hashlib
 import hmac
 import io
-import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 
-from _support import fresh_copy, run_pipeline
+from _support import file_text, fresh_copy, run_pipeline, to_real_data, write_one_arm_config
 from pseudonyms import NO_KEY, REPO, key_fingerprint
 
 SPEC = {"key_env": "RIPLS_TEST_KEY", "key_file": "~/.config/ripls-test/none.key", "demo_key": "synthetic-demo-key: not a secret"}
@@ -71,24 +69,6 @@ def test_a_key_file_inside_the_repository_gives_the_marker(tmp_path):
 
 
 # ------------------------------------------------------------------------------ end to end
-RAW_KEYS = ("roster", "survey", "facilitators", "flipchart", "transcripts", "coded_export")
-
-
-def to_real_data(work: Path) -> None:
-    """Point config.yaml at copies of the synthetic exports in data/raw/, as for a real study."""
-    text = (work / "config.yaml").read_text()
-    config = yaml.safe_load(text)
-    for k in RAW_KEYS:
-        src = work / config["inputs"][k]
-        dst = work / "data" / "raw" / src.name
-        if src.is_dir():
-            shutil.copytree(src, dst)
-        else:
-            dst.write_bytes(src.read_bytes())
-        text = text.replace(f"{k}: {config['inputs'][k]}", f"{k}: data/raw/{src.name}")
-    (work / "config.yaml").write_text(text.replace("synthetic: true", "synthetic: false"))
-
-
 def respondents(work: Path, table: str) -> list[str]:
     rows = csv.DictReader(io.StringIO((work / "results" / table).read_text()))
     return sorted(r["respondent"] for r in rows)
@@ -98,25 +78,63 @@ def files_holding(root: Path, needle: str) -> list[str]:
     return [str(p) for p in root.rglob("*") if p.is_file() and needle.encode() in p.read_bytes()]
 
 
+FIRST_KEY, SECOND_KEY = "first-study-key-for-this-test-only-4b1d", "second-study-key-for-this-test-only-7c2e"
+#: What the second key's run asks for: the anonymisation and the rules that follow it.
+RERUN_TARGETS = ("results/anonymised/questionnaire.csv", "results/scores/subscale_scores.csv", "results/scores/item_scores.csv")
+
+
+@pytest.fixture(scope="module")
+def real_study(tmp_path_factory):
+    """config.yaml switched to copies of the exports in data/raw/, as for a real study, then
+    run three times: without a key (the whole study); with a first key (its questionnaire,
+    through to the report); with a second key (the anonymisation and the scores). Returns the
+    copy and what each run left."""
+    tmp = tmp_path_factory.mktemp("real_study")
+    work = fresh_copy(tmp / "repo")
+    config = to_real_data(work)
+    assert config["inputs"]["survey"] == "data/raw/survey_export.csv"
+    questionnaire = ("--configfile", write_one_arm_config(work, "questionnaire"))
+    home = str(tmp / "home")  # no key file there
+    seen = {"no key": run_pipeline(work, env={"HOME": home})}
+    anonymised = [f for d in ("results/anonymised", "restricted") for f in (work / d).rglob("*") if f.is_file() and f.name != "README.md"]
+    seen["written without a key"] = sorted(map(str, anonymised))
+    seen["first"] = run_pipeline(work, *questionnaire, env={"HOME": home, "RIPLS_PSEUDONYM_KEY": FIRST_KEY})
+    assert seen["first"].returncode == 0, seen["first"].stderr[-3000:]
+    seen["first respondents"] = respondents(work, "anonymised/questionnaire.csv")
+    seen["first scored"] = respondents(work, "scores/subscale_scores.csv")
+    seen["html"] = (work / "results" / "report" / "report.html").read_text(encoding="utf-8")
+    seen["second"] = run_pipeline(work, *RERUN_TARGETS, *questionnaire, env={"HOME": home, "RIPLS_PSEUDONYM_KEY": SECOND_KEY})
+    assert seen["second"].returncode == 0, seen["second"].stderr[-3000:]
+    return work, seen
+
+
 @pytest.mark.pipeline
-def test_a_new_key_reruns_the_anonymisation_and_what_follows(tmp_path):
-    work = fresh_copy(tmp_path / "repo")
-    to_real_data(work)
-    home = str(tmp_path / "home")
-    first_key, second_key = "first-study-key-for-this-test-only-4b1d", "second-study-key-for-this-test-only-7c2e"
+def test_real_data_needs_a_key(real_study):
+    """Without a key: one clear error line, nothing written; with one, the whole pipeline runs."""
+    work, seen = real_study
+    proc = seen["no key"]
+    assert proc.returncode != 0
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("ERROR ") and "RIPLS_PSEUDONYM_KEY" in last and "pseudonymisation" in last
+    assert sum(line.startswith("ERROR ") for line in proc.stderr.splitlines()) == 1
+    assert seen["written without a key"] == [], "a run stopped for want of a key anonymises nothing"
+    assert "Synthetic data" not in seen["html"] and "Readiness for interprofessional learning" in seen["html"]
+    for path in sorted((work / "results").rglob("*")):  # the first key's report, PDF text included
+        if path.is_file():
+            for key in (FIRST_KEY, SECOND_KEY):
+                assert key not in file_text(path) and key not in path.read_bytes().decode("latin-1"), path
 
-    proc = run_pipeline(work, env={"HOME": home, "RIPLS_PSEUDONYM_KEY": first_key})
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    first = respondents(work, "anonymised/questionnaire.csv")
-    assert first == respondents(work, "scores/subscale_scores.csv")
 
-    proc = run_pipeline(work, env={"HOME": home, "RIPLS_PSEUDONYM_KEY": second_key})
-    assert proc.returncode == 0, proc.stderr[-3000:]
+@pytest.mark.pipeline
+def test_a_new_key_reruns_the_anonymisation_and_what_follows(real_study):
+    work, seen = real_study
+    first = seen["first respondents"]
+    assert first == seen["first scored"]
     second = respondents(work, "anonymised/questionnaire.csv")
     assert len(second) == len(first) == 44 and not set(first) & set(second), "every pseudonym changed"
     assert second == respondents(work, "scores/subscale_scores.csv") == respondents(work, "scores/item_scores.csv"), "what follows reran"
 
-    for key in (first_key, second_key):
+    for key in (FIRST_KEY, SECOND_KEY):
         for secret in (key, hashlib.sha256(key.encode()).hexdigest()[:16]):
             assert files_holding(work / ".snakemake", secret) == [] and files_holding(work / "results", secret) == []
-    assert files_holding(work / ".snakemake" / "metadata", expected(second_key)), "Snakemake recorded the fingerprint"
+    assert files_holding(work / ".snakemake" / "metadata", expected(SECOND_KEY)), "Snakemake recorded the fingerprint"

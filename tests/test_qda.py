@@ -24,6 +24,7 @@ import pytest
 
 from errors import WITHHELD, InputError
 from qda import CodedExport, detect_format, normalise_newlines, read_coded_export, split_code_path
+from synth_qual import MAXQDA_COLUMNS
 
 # --------------------------------------------------------------------------- the coding
 E01 = "Learn from each other — and from Zoë.\nShared cases help."
@@ -74,22 +75,7 @@ def guid(key: str) -> str:
 
 
 # --------------------------------------------------------------------------- export builders
-MAXQDA_HEADER = [
-    "Color",
-    "Document group",
-    "Document name",
-    "Code",
-    "Beginning",
-    "End",
-    "Weight score",
-    "Segment",
-    "Modified by",
-    "Modified",
-    "Created by",
-    "Created",
-    "Area",
-    "Coverage %",
-]
+MAXQDA_HEADER = MAXQDA_COLUMNS  # MAXQDA's English coded-segments header, as the generator writes it
 # (group, document, code as MAXQDA writes it, Beginning, End, Segment)
 MAXQDA_ROWS = [
     (GROUP_E, "E01", SHARED, 2, 2, "Shared cases help"),

@@ -1021,6 +1021,25 @@ def test_answers_without_a_declared_meaning_stop_the_run(cell, codes, problem):
     assert "; found '" not in exc.value.line()  # the cell is described, not quoted
 
 
+def test_fisher_p_matches_scipy_on_random_tables():
+    from scipy.stats import fisher_exact
+
+    rng = np.random.default_rng(2015)
+    tables = [rng.integers(0, n, 4).reshape(2, 2) for n in (3, 8, 40, 400) for _ in range(60)]
+    tables += [np.array(t) for t in ([[0, 5], [5, 0]], [[3, 3], [3, 3]], [[10, 0], [0, 0]], [[1, 0], [0, 1]], [[0, 0], [0, 0]])]
+    for t in tables:
+        assert fisher_tests.fisher_p(t) == pytest.approx(fisher_exact(t).pvalue, rel=1e-12, abs=1e-300), t
+
+
+def test_feldt_bounds_are_scipy_f_quantiles():
+    from scipy.stats import f
+
+    for alpha, n, k in ((0.8, 44, 9), (0.55, 12, 3), (-0.2, 5, 2), (0.97, 1000, 19)):
+        df1, df2 = n - 1, (n - 1) * (k - 1)
+        want = (1 - (1 - alpha) * f.isf(0.025, df1, df2), 1 - (1 - alpha) * f.isf(0.975, df1, df2))
+        assert reliability.feldt_ci(alpha, n, k) == pytest.approx(want, rel=1e-12)
+
+
 def test_conditional_odds_ratio_matches_scipy_on_random_tables():
     """Our direct computation against scipy's implementation (an independent tool), including
     zero cells; both solve the same equations, so they agree to rounding."""

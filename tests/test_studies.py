@@ -23,7 +23,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from _support import fresh_copy, run_pipeline
+from _support import fresh_copy, one_arm, run_pipeline
 from instrument import load_instrument
 
 pytestmark = pytest.mark.pipeline
@@ -110,20 +110,14 @@ def config_b(default: dict) -> dict:
 
 
 def config_c(default: dict) -> dict:
-    keep = ("pseudonymisation", "roster", "survey", "organisation_lookup", "qualitative", "redaction", "report")
-    # the professional group of the speakers (themes by people) comes from the roster's organisation
-    inputs = {k: default["inputs"][k] for k in ("roster", "facilitators", "flipchart", "transcripts", "coded_export")}
-    return {
-        "study": {
-            "title": "Expectations of and obstacles to interagency working (qualitative example study)",
-            "synthetic": True,
-            "description": "Flip-chart notes and focus groups of a one-day workshop, coded thematically. "
-            "An example study of the qualitative arm alone.",
-        },
-        "inputs": inputs,
-        **{k: default[k] for k in keep},
-        "demographics": {"org_type": default["demographics"]["org_type"]},
+    config = one_arm(default, "qualitative")
+    config["study"] = {
+        "title": "Expectations of and obstacles to interagency working (qualitative example study)",
+        "synthetic": True,
+        "description": "Flip-chart notes and focus groups of a one-day workshop, coded thematically. "
+        "An example study of the qualitative arm alone.",
     }
+    return config
 
 
 def run_study(tmp_path_factory, name: str, make_config, prepare=None) -> Path:

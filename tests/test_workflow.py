@@ -54,6 +54,21 @@ def test_closure_follows_imports_transitively(tmp_path):
     assert module_deps.module_files("e", tmp_path) == [f"{tmp_path.name}/c.py", f"{tmp_path.name}/pkg/__init__.py"]
 
 
+def test_imports_read_by_pattern_equal_the_syntax_tree():
+    modules = sorted(module_deps.local_modules())
+    assert len(modules) > 30
+    assert {m: module_deps.imports(m) for m in modules} == {m: module_deps.imports_by_ast(m) for m in modules}
+
+
+def test_import_pattern_reads_every_form(tmp_path):
+    (tmp_path / "a.py").write_text(
+        "import b, c as see  # two\nfrom d.sub import (\n    x,\n)\nif True:\n    import e.f\nfrom . import g\nimportant = 1\n"
+    )
+    for m in "bcdefg":
+        (tmp_path / f"{m}.py").write_text("")
+    assert module_deps.imports("a", tmp_path) == module_deps.imports_by_ast("a", tmp_path) == {"b", "c", "d", "e"}
+
+
 def test_real_closures():
     # report imports instrument, which imports schemas: schemas is in report's closure.
     assert "schemas" in module_deps.closure("report") and "schemas" not in module_deps.imports("report")

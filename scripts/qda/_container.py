@@ -15,7 +15,7 @@ import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
 
-from errors import InputError
+from errors import InputError, Stated
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -81,13 +81,15 @@ def open_zip(p: Path, what: str, expected: str) -> zipfile.ZipFile:
         raise InputError(
             p,
             f"{what} is not a readable zip archive (corrupt, or not a {expected})",
-            found=f"{size} bytes: {exc}" if p.is_file() else "a folder",
+            found=Stated(
+                f"{size} bytes: {exc if isinstance(exc, zipfile.BadZipFile) else type(exc).__name__}" if p.is_file() else "a folder"
+            ),
             expected=f"a {expected} exported by the QDA tool",
         ) from None
     n = len(zf.infolist())
     if n > MAX_ZIP_MEMBERS:
         zf.close()
-        raise InputError(p, f"{what} holds too many files", found=f"{n} zip members", expected=f"at most {MAX_ZIP_MEMBERS}")
+        raise InputError(p, f"{what} holds too many files", found=Stated(f"{n} zip members"), expected=f"at most {MAX_ZIP_MEMBERS}")
     return zf
 
 
@@ -100,14 +102,16 @@ def check_member(zf: zipfile.ZipFile, p: Path, info: zipfile.ZipInfo, limit: int
         raise InputError(
             p,
             f"{name} is too large to read",
-            found=f"{info.file_size} bytes when extracted",
+            found=Stated(f"{info.file_size} bytes when extracted"),
             expected=f"at most {limit} bytes (raise qda._container.MAX_MEMBER_BYTES for a genuinely larger project)",
         )
     if info.file_size > RATIO_FLOOR_BYTES and info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
         raise InputError(
             p,
             f"{name} is compressed suspiciously well (a zip bomb?)",
-            found=f"{info.compress_size} bytes inflating to {info.file_size} (ratio {info.file_size // max(info.compress_size, 1)})",
+            found=Stated(
+                f"{info.compress_size} bytes inflating to {info.file_size} (ratio {info.file_size // max(info.compress_size, 1)})"
+            ),
             expected=f"a compression ratio of at most {MAX_COMPRESSION_RATIO}",
         )
 
@@ -133,7 +137,7 @@ def read_member(zf: zipfile.ZipFile, p: Path, member: str, label: str = "", limi
                     raise InputError(
                         p,
                         f"{name} is too large to read",
-                        found=f"more than {limit} bytes when extracted",
+                        found=Stated(f"more than {limit} bytes when extracted"),
                         expected=f"at most {limit} bytes",
                     )
                 chunks.append(chunk)

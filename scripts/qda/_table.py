@@ -10,7 +10,7 @@ built-in names do not cover.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -243,6 +243,27 @@ def place(
             }
         )
     return result(rows, dict(index.texts), codebook_from_paths(r.levels for r in records), fmt, coders)
+
+
+def tabular_reader(records: Callable[..., tuple[list[Record], Placement]], fmt: str) -> Callable[..., CodedExport]:
+    """The ``read`` of a tabular format: its ``records(table, separator, columns, problems)``,
+    then :func:`place` in the documents (one function for every table format)."""
+
+    def read(
+        table: Table,
+        documents: Mapping[str, str],
+        *,
+        separator: str,
+        columns: Mapping[str, str] | None = None,
+        problems: Problems | None = None,
+        aliases: Mapping[str, str] | None = None,
+        **_,
+    ) -> CodedExport:
+        problems = problems or Problems()
+        recs, how = records(table, separator, columns, problems)
+        return place(table.path, recs, documents, how, fmt, problems, aliases)
+
+    return read
 
 
 def _span(path, index: DocumentIndex, doc: str, rec: Record, how: Placement, used, placed) -> tuple[int, int]:

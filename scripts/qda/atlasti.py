@@ -19,8 +19,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from ._common import CodedExport, Problems, split_code_path
-from ._table import Column, Placement, Record, Table, match_columns, place, recognise
+from ._common import Problems, split_code_path
+from ._table import Column, Placement, Record, Table, match_columns, recognise, tabular_reader
 
 NAME = "atlasti"
 TOOL = "ATLAS.ti quotation export (XLSX, XLS or CSV)"
@@ -74,16 +74,4 @@ def records(
     return out, Placement("quotation", heads[cols["document"]], heads[cols["content"]], hint="paragraph")
 
 
-def read(
-    table: Table,
-    documents: Mapping[str, str],
-    *,
-    separator: str,
-    columns=None,
-    problems: Problems | None = None,
-    aliases: Mapping[str, str] | None = None,
-    **_,
-) -> CodedExport:
-    problems = problems or Problems()
-    recs, how = records(table, separator, columns, problems)
-    return place(table.path, recs, documents, how, NAME, problems, aliases)
+read = tabular_reader(records, NAME)  # records, then placed in the documents

@@ -19,10 +19,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from errors import InputError
+from errors import InputError, Stated
 
-from ._common import CodedExport, Problems, header_key, split_code_path
-from ._table import Column, Placement, Record, Table, match_columns, place, recognise
+from ._common import Problems, header_key, split_code_path
+from ._table import Column, Placement, Record, Table, match_columns, recognise, tabular_reader
 
 NAME = "dedoose"
 TOOL = "Dedoose excerpts export (XLSX or CSV)"
@@ -67,7 +67,7 @@ def records(
         raise InputError(
             table.path,
             f"no code columns in the {WHAT}",
-            found=f"{len(table.headers)} columns",
+            found=Stated(f"{len(table.headers)} columns"),
             expected="columns headed 'Code: <name> Applied' holding True/False",
         )
     out = []
@@ -105,16 +105,4 @@ def records(
     return out, Placement("excerpt", heads[cols["document"]], heads[cols["content"]], hint="offset")
 
 
-def read(
-    table: Table,
-    documents: Mapping[str, str],
-    *,
-    separator: str,
-    columns=None,
-    problems: Problems | None = None,
-    aliases: Mapping[str, str] | None = None,
-    **_,
-) -> CodedExport:
-    problems = problems or Problems()
-    recs, how = records(table, separator, columns, problems)
-    return place(table.path, recs, documents, how, NAME, problems, aliases)
+read = tabular_reader(records, NAME)  # records, then placed in the documents

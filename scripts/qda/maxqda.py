@@ -29,8 +29,8 @@ from collections.abc import Mapping
 
 from errors import InputError
 
-from ._common import CodedExport, Problems, int_cell, log, split_code_path
-from ._table import Column, Placement, Record, Table, match_columns, place, recognise
+from ._common import Problems, int_cell, log, split_code_path
+from ._table import Column, Placement, Record, Table, match_columns, recognise, tabular_reader
 
 NAME = "maxqda"
 TOOL = "MAXQDA coded segments (XLSX, XLS or CSV)"
@@ -96,16 +96,4 @@ def records(
     return out, how
 
 
-def read(
-    table: Table,
-    documents: Mapping[str, str],
-    *,
-    separator: str,
-    columns=None,
-    problems: Problems | None = None,
-    aliases: Mapping[str, str] | None = None,
-    **_,
-) -> CodedExport:
-    problems = problems or Problems()
-    recs, how = records(table, separator, columns, problems)
-    return place(table.path, recs, documents, how, NAME, problems, aliases)
+read = tabular_reader(records, NAME)  # records, then placed in the documents

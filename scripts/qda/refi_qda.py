@@ -40,7 +40,7 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml.ElementTree as DET
 from defusedxml import DefusedXmlException
 
-from errors import InputError
+from errors import InputError, Stated
 
 from . import _container
 from ._common import CodedExport, CoderLabels, Problems, codebook_frame, collapse, join_levels, result, strip_document_extension
@@ -119,7 +119,7 @@ def read(path, *, crlf: str = "auto", offset_unit: str = "auto", problems: Probl
             raise InputError(
                 p,
                 "project.qde missing from the REFI-QDA project",
-                found=f"{len(members)} files in the zip",
+                found=Stated(f"{len(members)} files in the zip"),
                 expected="a .qdpx holding project.qde",
             )
         if PurePosixPath(qde).name.lower() != "project.qde":
@@ -230,7 +230,10 @@ def _text(p: Path, zf, sources_dir: dict[str, str], el: Element, where: str) -> 
                 return data.decode("utf-8")
             except UnicodeDecodeError as exc:
                 raise InputError(
-                    p, f"plain text of {where} is not valid UTF-8", found=f"byte 0x{data[exc.start]:02X}", expected="UTF-8 plain text"
+                    p,
+                    f"plain text of {where} is not valid UTF-8",
+                    found=Stated(f"byte 0x{data[exc.start]:02X}"),
+                    expected="UTF-8 plain text",
                 ) from None
     content = _kid(el, "PlainTextContent")
     if content is not None and content.text is not None:
@@ -272,7 +275,7 @@ def _text_source(p: Path, zf, sources_dir, el: Element, t: _Text, problems: Prob
                 raise InputError(
                     p,
                     f"start > end in a selection of {where}, selection guid {sguid}",
-                    found=f"startPosition {start}, endPosition {end}",
+                    found=Stated(f"startPosition {start}, endPosition {end}"),
                     expected="startPosition <= endPosition",
                 )
         except InputError as err:
@@ -374,7 +377,7 @@ def _segments(p: Path, texts: list[_Text], by_guid: dict[str, str], d: Decision,
                         p,
                         f"offset outside its text: a selection lies {place} {where}; selection guid {sel.guid}, code guid {codes}",
                         column="startPosition" if a is None else "endPosition",
-                        found=f"startPosition {sel.start}, endPosition {sel.end}",
+                        found=Stated(f"startPosition {sel.start}, endPosition {sel.end}"),
                         expected=f"positions 0..{n} ({unit}, CRLF counted as {d.crlf}; "
                         "set the coded export's offset_unit or crlf in config.yaml if the tool counts otherwise)",
                     ),

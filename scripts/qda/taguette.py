@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ._common import CodedExport, Problems, split_code_path
-from ._table import Column, Placement, Record, Table, match_columns, place, recognise
+from ._common import Problems, split_code_path
+from ._table import Column, Placement, Record, Table, match_columns, recognise, tabular_reader
 
 NAME = "taguette"
 TOOL = "Taguette highlights (CSV or XLSX)"
@@ -50,16 +50,4 @@ def records(
     return out, Placement("highlight", heads[cols["document"]], heads[cols["content"]])
 
 
-def read(
-    table: Table,
-    documents: Mapping[str, str],
-    *,
-    separator: str,
-    columns=None,
-    problems: Problems | None = None,
-    aliases: Mapping[str, str] | None = None,
-    **_,
-) -> CodedExport:
-    problems = problems or Problems()
-    recs, how = records(table, separator, columns, problems)
-    return place(table.path, recs, documents, how, NAME, problems, aliases)
+read = tabular_reader(records, NAME)  # records, then placed in the documents

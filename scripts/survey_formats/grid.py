@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 import sniff
-from errors import InputError
+from errors import InputError, Stated
 from rawinput import check_unique_headers
 from survey_formats.table import SurveyColumn, SurveyTable
 from workbook import read_sheet
@@ -123,7 +123,7 @@ def check_header_row(grid: Grid, header_row: int) -> None:
         grid.where,
         f"the header row (row {header_row}) is blank",
         row=header_row,
-        found=f"the first non-blank row is row {first}",
+        found=Stated(f"the first non-blank row is row {first}"),
         expected=f"survey.header_row: {first} if the headers start there",
     )
 
@@ -177,7 +177,7 @@ def build_table(
         raise InputError(
             grid.where,
             "survey export has header rows but no respondents",
-            found=f"0 data rows below row {header_row + header_rows - 1}",
+            found=Stated(f"0 data rows below row {header_row + header_rows - 1}"),
             expected="at least one respondent" + (" (check survey.header_row)" if header_row > 1 else ""),
         )
     if blank:

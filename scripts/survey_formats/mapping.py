@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from errors import InputError, one_of
+from errors import InputError, Stated, one_of
 from instrument import Instrument
 from pseudonyms import normalise_identifier
 from rawinput import normalise_header, parse_number, show_headers
@@ -130,7 +130,7 @@ def match_items(
                     table.where,
                     f"the question text of the column does not match item {n} of the instrument",
                     column=key,
-                    found=f"a {len(text)}-character question text",
+                    found=Stated(f"a {len(text)}-character question text"),
                     expected=f"wording beginning {wanted[n].text[:60]!r}" + (" (check survey.items)" if items is not None else ""),
                 )
     missing = [n for n in wanted if n not in found]
@@ -146,7 +146,7 @@ def match_items(
             table.where,
             f"item {n} of the instrument has no column",
             column=None if items is not None else f"Q{n}",
-            found=f"columns for {len(found)} of the {len(wanted)} items of the instrument",
+            found=Stated(f"columns for {len(found)} of the {len(wanted)} items of the instrument"),
             expected=hint,
         )
     used = set(found.values()) | set(not_in)
@@ -236,7 +236,7 @@ def _by_pattern(table: SurveyTable, wanted: Mapping[int, object], pattern: str, 
                 table.where,
                 f"the wording of item {n} does not match the instrument",
                 column=key,
-                found=f"a {len(wording)}-character wording",
+                found=Stated(f"a {len(wording)}-character wording"),
                 expected=f"wording beginning {wanted[n].text[:60]!r}",
             )
         found[n] = key

@@ -10,7 +10,7 @@ above the real headers).
 
 from __future__ import annotations
 
-from errors import InputError
+from errors import InputError, Stated
 from sniff import column_letter
 from survey_formats import qualtrics, surveymonkey
 from survey_formats.grid import Grid, Options, blank_column, build_table, check_header_row, unique_keys
@@ -55,6 +55,6 @@ def _not_a_title(grid: Grid, h: int, columns: list[SurveyColumn | None]) -> None
         grid.where,
         f"the header row (row {h}) names {named} of {named + unnamed} columns: is it a title above the headers?",
         row=h,
-        found=f"{unnamed} columns with data but no header",
+        found=Stated(f"{unnamed} columns with data but no header"),
         expected=f"survey.header_row: {widest} if the headers start there (every column with data needs a header)",
     )

@@ -31,7 +31,7 @@ import re
 
 import pandas as pd
 
-from errors import InputError
+from errors import InputError, Stated
 from sniff import column_letter
 from survey_formats.grid import Grid, Options, Source, blank_column, build_table, check_header_row, unique_keys
 from survey_formats.table import SurveyColumn, SurveyTable
@@ -199,7 +199,7 @@ def _drop_preview(table: SurveyTable, channel: str | None, status: str | None) -
         raise InputError(
             table.where,
             "every response is a Qualtrics preview or test response",
-            found=f"{len(frame)} preview/test responses",
+            found=Stated(f"{len(frame)} preview/test responses"),
             expected="real responses (export after the survey has been answered)",
         )
     if status is not None:

@@ -22,7 +22,7 @@ import numbers
 import numpy as np
 import pandas as pd
 
-from errors import InputError
+from errors import InputError, Stated
 from survey_formats.grid import Options, Source
 from survey_formats.table import SurveyColumn, SurveyTable
 from workbook import cell_text
@@ -74,7 +74,7 @@ def read_labelled(source: Source, options: Options, *, reader, format: str) -> S
         raise InputError(
             path,
             f"{source.kind.description} cannot be read",
-            found=f"pyreadstat: {type(exc).__name__}",
+            found=Stated(f"pyreadstat: {type(exc).__name__}"),
             expected=f"a file that {'SPSS' if format == NAME else 'Stata'} opens"
             + ("" if kwargs else " (for text in an old file, name its encoding in survey.encoding)"),
         ) from None
