@@ -412,6 +412,7 @@ STATED_REVIEWED = {
     "_container": {"size", "exc if isinstance(exc, zipfile.BadZipFile) else type(exc).__name__", "n", "limit"}
     | {"info.file_size", "info.compress_size", "info.file_size // max(info.compress_size, 1)"},
     "dedoose": {"len(table.headers)"},
+    "_table": {"len(candidates)"},  # how many columns (or pairs) qualify for a role by content
     "refi_qda": {"data[exc.start]", "start", "end", "sel.start", "sel.end", "len(members)"},
     "sniff": {"data[bad]", "data[exc.start]", "data[len(bom) + exc.start : len(bom) + exc.end].hex().upper()", "n", "used"},
     "grid": {"first", "header_row + header_rows - 1"},

@@ -11,6 +11,8 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import logging
+import random
 import zipfile
 from pathlib import Path
 
@@ -19,10 +21,22 @@ import pandas as pd
 import pytest
 
 from errors import WITHHELD, InputError
-from qda import FORMATS, REGISTRY, describe_export, detect_format, read_coded_export
+from qda import CODER_NOT_IDENTIFIED, FORMATS, REGISTRY, describe_export, detect_format, read_coded_export
 from qda._container import sniff
 from qda._table import _read_workbook
-from test_qda import DOCUMENTS, EXPECTED, MAXQDA_HEADER, MAXQDA_ROWS, TAGUETTE_ROWS, assert_segments, write_maxqda, write_qdpx
+from test_qda import (
+    DOCUMENTS,
+    E01,
+    EXPECTED,
+    FG3_RAW,
+    MAXQDA_HEADER,
+    MAXQDA_ROWS,
+    O07,
+    TAGUETTE_ROWS,
+    assert_segments,
+    write_maxqda,
+    write_qdpx,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SYN = ROOT / "data" / "synthetic"
@@ -135,6 +149,10 @@ def test_an_unknown_table_names_what_it_found(tmp_path):
         read_coded_export(path, documents=DOCUMENTS)
     line = ei.value.line()
     assert "cannot tell which QDA tool wrote this coded export" in line and "a workbook with header ['File', 'Coder', 'Codename']" in line
+    assert line.endswith(
+        "; a MAXQDA coded-segments export in another interface language is read with qualitative.coded_export.format: maxqda"
+        " (its columns found by content)"
+    )
 
 
 # --------------------------------------------------------------------------- MAXQDA
@@ -175,16 +193,154 @@ def test_maxqda_csv_with_localised_headers(tmp_path):
     assert_segments(read_coded_export(path, documents=DOCUMENTS).segments, EXPECTED.assign(document_group=""))
 
 
-def test_headers_of_a_language_not_built_in_are_refused_then_mapped(tmp_path):
-    names = dict(zip(CORE, ["doc", "kod2", "von", "bis", "text"], strict=True))  # made-up headers
-    path = write_xlsx(tmp_path / "x.xlsx", maxqda_rows(names, CORE))
+# --------------------------------------------------------------------------- MAXQDA headers in no known language
+# Headers of the interface languages whose names were not found (Spanish, French, …) are not
+# built in; such a table, read as MAXQDA, has its required columns found by what they hold.
+# Every header below is MADE UP for these tests: none is claimed to be MAXQDA's.
+MADE_UP = {h: f"Col {i}" for i, h in enumerate(MAXQDA_HEADER, start=1)}  # Document name is 'Col 3', Created by 'Col 11'
+#: Made-up "French-looking" headers keeping the English 'Code' and 'Segment' (taken by their header).
+MADE_UP_PARTLY = {"Document group": "Groupe (made up)", "Document name": "Nom (made up)", "Beginning": "De (made up)", "End": "À (made up)"}
+BY_CONTENT = ["document", "code", "begin", "end", "segment"]
+
+
+def _table(path: Path, rows: list[list]) -> Path:
+    return write_xlsx(path, rows) if path.suffix == ".xlsx" else write_csv(path, rows)
+
+
+def _columns(rows: list[list], order: list[int]) -> list[list]:
+    return [[r[i] for i in order] for r in rows]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+@pytest.mark.parametrize(("names", "inferred"), [(MADE_UP, BY_CONTENT), (MADE_UP_PARTLY, ["document", "begin", "end"])])
+def test_maxqda_headers_in_no_known_language_are_found_by_content(tmp_path, suffix, names, inferred):
+    path = _table(tmp_path / f"made_up{suffix}", maxqda_rows(names, MAXQDA_HEADER))
+    with pytest.raises(InputError, match="cannot tell which QDA tool wrote this coded export"):
+        detect_format(path)
+    english = read_coded_export(_table(tmp_path / f"english{suffix}", maxqda_rows({}, MAXQDA_HEADER)), documents=DOCUMENTS)
+    assert_segments(english.segments, EXPECTED)
+    result = read_coded_export(path, fmt="maxqda", documents=DOCUMENTS)
+    # the same segments; group and coder are never inferred (a coder column keeping its English name is read)
+    pd.testing.assert_frame_equal(result.segments[COLUMNS], english.segments[COLUMNS])
+    coders = ["Coder A"] if "Created by" not in names else []
+    assert set(result.segments["document_group"]) == {""} and result.coders == coders
+    # named, they read to exactly the English result
+    named = {"group": names["Document group"], "coder": names.get("Created by", "Created by")}
+    pd.testing.assert_frame_equal(read_coded_export(path, fmt="maxqda", documents=DOCUMENTS, columns=named).segments, english.segments)
+    report = describe_export(path, fmt="maxqda", documents=DOCUMENTS)
+    assert report["found_by_content"] == inferred and report["unplaceable"] == [] and report["segments"] == {"text": 8}
+    assert report["columns"] == {
+        "document": names["Document name"],
+        "code": names.get("Code", "Code"),
+        "begin": names["Beginning"],
+        "end": names["End"],
+        "segment": names.get("Segment", "Segment"),
+        **({} if "Created by" in names else {"coder": "Created by"}),  # English coder header, taken by its name
+    }
+
+
+@pytest.mark.parametrize("order", ["reversed", "shuffled"])
+def test_maxqda_columns_found_by_content_in_any_order(tmp_path, order):
+    """Begin and End not adjacent (reversed: End comes first): the pair is told by paragraph
+    numbers that fit the documents (Area, also whole numbers, exceeds them)."""
+    columns = list(range(len(MAXQDA_HEADER)))
+    columns.reverse() if order == "reversed" else random.Random(20150801).shuffle(columns)
+    rows = _columns(maxqda_rows(MADE_UP, MAXQDA_HEADER), columns)
+    begin, end = rows[0].index(MADE_UP["Beginning"]), rows[0].index(MADE_UP["End"])
+    assert end != begin + 1
+    result = read_coded_export(write_xlsx(tmp_path / "m.xlsx", rows), fmt="maxqda", documents=DOCUMENTS)
+    assert_segments(result.segments, EXPECTED.assign(document_group="", coder=""))
+
+
+def test_maxqda_document_column_found_through_aliases(tmp_path):
+    """Documents named by neutral ids, the export's names given as aliases (as the pipeline reads it)."""
+    path = write_xlsx(tmp_path / "m.xlsx", maxqda_rows(MADE_UP, MAXQDA_HEADER))
+    documents = {"doc 1": E01, "doc 2": O07, "doc 3": FG3_RAW}
+    aliases = {"E01": "doc 1", "O07": "doc 2", "focus_group_3.txt": "doc 3"}
+    result = read_coded_export(path, fmt="maxqda", documents=documents, aliases=aliases)
+    ids = {"E01": "doc 1", "O07": "doc 2", "Focus group 3": "doc 3"}
+    want = EXPECTED.assign(document=EXPECTED["document"].map(ids), document_group="", coder="")
+    want = want.sort_values(["document", "start", "end", "code_path"])
+    assert_segments(result.segments, want)
+
+
+def test_maxqda_two_columns_that_both_qualify_stop_the_run_until_one_is_named(tmp_path):
+    rows = maxqda_rows(MADE_UP, MAXQDA_HEADER)
+    doc = rows[0].index("Col 3")
+    rows = [[*r, "Col 15" if n == 0 else r[doc]] for n, r in enumerate(rows)]  # the document names twice
+    path = write_xlsx(tmp_path / "m.xlsx", rows)
+    with pytest.raises(InputError) as ei:
+        read_coded_export(path, fmt="maxqda", documents=DOCUMENTS)
+    err = ei.value
+    assert (
+        err.problem
+        == "the document column of the MAXQDA coded-segments export cannot be told by its content: more than one column qualifies"
+    )
+    assert err.line() == (
+        f"ERROR {path}: {err.problem}; found '2 candidates'; "
+        "expected one of: 'Col 3', 'Col 15': map it with qualitative.coded_export.columns: {document: <header>}"
+    )
+    assert "'Col 3'" not in err.log_line() and "expected one of 2 values read from the inputs: map it with" in err.log_line()
+    # a mapping settles it; it always wins over content
+    result = read_coded_export(path, fmt="maxqda", documents=DOCUMENTS, columns={"document": "Col 15"})
+    assert_segments(result.segments, EXPECTED.assign(document_group="", coder=""))
+
+
+def test_maxqda_no_pair_of_paragraph_numbers_stops_the_run(tmp_path):
+    keep = [h for h in MAXQDA_HEADER if h != "End"]
+    path = write_xlsx(tmp_path / "m.xlsx", maxqda_rows(MADE_UP, keep))
+    with pytest.raises(InputError) as ei:
+        read_coded_export(path, fmt="maxqda", documents=DOCUMENTS)
+    err = ei.value
+    assert err.line() == (
+        f"ERROR {path}: no column of the MAXQDA coded-segments export holds the begin and end by its content; "
+        "found 'no column qualifies'; expected two columns of whole numbers >= 1 (paragraph numbers), the first <= the second "
+        "in every row and within its document; or map it with qualitative.coded_export.columns: {begin: <header>, end: <header>}"
+    )
+    assert err.log_line() == err.line()  # nothing from the file in it
+
+
+def test_maxqda_a_document_name_not_given_leaves_no_document_column(tmp_path):
+    rows = maxqda_rows(MADE_UP, MAXQDA_HEADER)
+    rows[4][rows[0].index("Col 3")] = "Call Zoë on 07700 900123"
+    path = write_xlsx(tmp_path / "m.xlsx", rows)
     with pytest.raises(InputError) as ei:
         read_coded_export(path, fmt="maxqda", documents=DOCUMENTS)
     line = ei.value.line()
-    assert "required column missing from MAXQDA coded-segments export" in line and "column 'Document name'" in line and "'kod2'" in line
-    mapping = {"document": "doc", "code": "kod2", "begin": "von", "end": "bis", "segment": "text"}
-    result = read_coded_export(path, fmt="maxqda", documents=DOCUMENTS, columns=mapping)
-    assert_segments(result.segments, EXPECTED.assign(document_group="", coder=""))
+    assert "no column of the MAXQDA coded-segments export holds the document by its content" in line
+    assert "a column whose every value names one of the 3 documents given" in line and "Zoë" not in line
+
+
+def test_maxqda_found_by_content_says_so_and_that_the_coder_is_not_identified(tmp_path, caplog):
+    path = write_csv(tmp_path / "m.csv", maxqda_rows(MADE_UP, MAXQDA_HEADER))
+    with caplog.at_level(logging.INFO, logger="ripls.qda"):
+        read_coded_export(path, fmt="maxqda", documents=DOCUMENTS)
+    messages = [r.getMessage() for r in caplog.records]
+    assert (
+        "MAXQDA coded-segments export: headers in no known interface language; 5 required columns found by content "
+        "(document, code, begin, end, segment)" in messages
+    )
+    assert "coder column not identified: 8 coded rows read as one coder's (map it with qualitative.coded_export.columns.coder)" in messages
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="ripls.qda"):
+        read_coded_export(path, fmt="maxqda", documents=DOCUMENTS, columns={"coder": "Col 11"})
+    assert not any("coder column" in r.getMessage() for r in caplog.records)
+
+
+def test_describe_a_maxqda_table_found_by_content(tmp_path):
+    path = write_xlsx(tmp_path / "m.xlsx", maxqda_rows(MADE_UP, MAXQDA_HEADER))
+    report = describe_export(path, fmt="maxqda", documents=DOCUMENTS)
+    assert report["coder_column"] == CODER_NOT_IDENTIFIED == "not identified (map it with qualitative.coded_export.columns.coder)"
+    assert (report["documents"], report["coders"], report["codes"]) == (3, 0, {"count": 12, "depth": 3})
+    assert describe_export(path, fmt="maxqda", documents=DOCUMENTS, columns={"coder": "Col 11"})["coder_column"] == "Col 11"
+    english = describe_export(write_xlsx(tmp_path / "en.xlsx", maxqda_rows({}, MAXQDA_HEADER)), documents=DOCUMENTS)
+    assert (english["coder_column"], english["found_by_content"]) == ("Created by", [])
+    # without the texts the document column cannot be told
+    with pytest.raises(InputError) as ei:
+        describe_export(path, fmt="maxqda")
+    assert "the document column of the MAXQDA coded-segments export cannot be found by its content without the document texts" in (
+        ei.value.line()
+    )
 
 
 def test_maxqda_error_rows_are_spreadsheet_rows_in_a_workbook_too(tmp_path):
@@ -364,10 +520,21 @@ def synthetic():
     return dataclasses.replace(export, segments=export.segments[export.segments["coder"] == "Coder A"].reset_index(drop=True))
 
 
-def _synthetic_maxqda(tmp: Path, names: dict[str, str]) -> Path:
+@pytest.fixture(scope="module")
+def synthetic_documents(synthetic) -> dict[str, str]:
+    """The synthetic study's documents: the transcript files as they are, the notes as in the .qdpx."""
+    documents = {
+        name: (SYN / "transcripts" / f"{name.lower().replace(' ', '_')}.txt").read_text(encoding="utf-8")
+        for name in synthetic.documents
+        if name.startswith("Focus")
+    }
+    return documents | {n: t for n, t in synthetic.documents.items() if not n.startswith("Focus")}  # notes: LF texts as in the .qdpx
+
+
+def _synthetic_maxqda(tmp: Path, names: dict[str, str], order: list[int] | None = None) -> Path:
     rows = list(csv.reader(io.StringIO((SYN / "coded_segments_maxqda_coder_a.csv").read_text(encoding="utf-8"), newline="")))
     rows[0] = [names.get(h, h) for h in rows[0]]
-    return write_xlsx(tmp / f"maxqda_{len(names)}.xlsx", rows)
+    return write_xlsx(tmp / f"maxqda_{len(names)}.xlsx", _columns(rows, order) if order else rows)
 
 
 def _synthetic_from(result, tmp: Path, kind: str) -> Path:
@@ -396,13 +563,8 @@ def _synthetic_from(result, tmp: Path, kind: str) -> Path:
     return write_xlsx(tmp / f"{kind}.xlsx", rows)
 
 
-def test_every_tabular_layout_of_the_synthetic_coding_reads_like_its_qdpx(synthetic, tmp_path):
-    documents = {
-        name: (SYN / "transcripts" / f"{name.lower().replace(' ', '_')}.txt").read_text(encoding="utf-8")
-        for name in synthetic.documents
-        if name.startswith("Focus")
-    }
-    documents |= {n: t for n, t in synthetic.documents.items() if not n.startswith("Focus")}  # notes: LF texts as in the .qdpx
+def test_every_tabular_layout_of_the_synthetic_coding_reads_like_its_qdpx(synthetic, synthetic_documents, tmp_path):
+    documents = synthetic_documents
     want = synthetic.segments[COLUMNS].reset_index(drop=True)
     assert len(want) == 324
     paths = {
@@ -417,6 +579,20 @@ def test_every_tabular_layout_of_the_synthetic_coding_reads_like_its_qdpx(synthe
     for label, path in paths.items():
         got = read_coded_export(path, documents=documents).segments[COLUMNS].reset_index(drop=True)
         pd.testing.assert_frame_equal(got, want, obj=label)
+
+
+def test_the_synthetic_coding_with_made_up_headers_in_any_order_reads_like_its_qdpx(synthetic, synthetic_documents, tmp_path):
+    """The study's MAXQDA export (324 rows, notes and long transcripts) headed 'Col 1'..'Col 14'
+    and its columns shuffled: every required column found by content."""
+    order = list(range(len(MAXQDA_HEADER)))
+    random.Random(2016).shuffle(order)
+    assert order.index(MAXQDA_HEADER.index("End")) != order.index(MAXQDA_HEADER.index("Beginning")) + 1  # not adjacent
+    path = _synthetic_maxqda(tmp_path, MADE_UP, order)
+    result = read_coded_export(path, fmt="maxqda", documents=synthetic_documents)
+    pd.testing.assert_frame_equal(result.segments[COLUMNS].reset_index(drop=True), synthetic.segments[COLUMNS].reset_index(drop=True))
+    assert describe_export(path, fmt="maxqda", documents=synthetic_documents)["columns"] == {
+        role: MADE_UP[h] for role, h in zip(BY_CONTENT, ["Document name", "Code", "Beginning", "End", "Segment"], strict=True)
+    }
 
 
 # --------------------------------------------------------------------------- describe_export

@@ -4,7 +4,8 @@ A registry holds one entry per export format (:data:`REGISTRY`, names in :data:`
 
 =============  ===========================================================================
 ``refi-qda``   REFI-QDA project ``.qdpx`` (ATLAS.ti, MAXQDA, NVivo, QualCoder…): ``refi_qda``
-``maxqda``     MAXQDA coded segments, XLSX/XLS/CSV, English, German or Polish headers: ``maxqda``
+``maxqda``     MAXQDA coded segments, XLSX/XLS/CSV, English, German or Polish headers
+               (other languages: columns found by content with ``fmt="maxqda"``): ``maxqda``
 ``atlasti``    ATLAS.ti quotation export, XLSX/XLS/CSV: ``atlasti``
 ``dedoose``    Dedoose excerpts export, XLSX/CSV: ``dedoose``
 ``taguette``   Taguette highlights, CSV/XLSX: ``taguette``
@@ -13,10 +14,12 @@ A registry holds one entry per export format (:data:`REGISTRY`, names in :data:`
 The format is detected by content (see ``_container.sniff``): a zip holding ``project.qde``
 is a .qdpx; a zip holding ``xl/workbook.xml`` an .xlsx workbook; OLE2 magic a legacy .xls;
 anything else is text. A table (CSV or the first sheet of a workbook) is recognised by its
-header row. Whatever the format, the result is a :class:`CodedExport` whose offsets are
-0-based code points, end exclusive, into the LF-normalised document text, and whose code
-paths are the levels joined by ``" > "``. Segment text, document, code and user names are
-identifying: never quoted in an error about a .qdpx (GUIDs are), never logged.
+header row; a MAXQDA table in an interface language whose headers are not built in is not
+recognised, but is read with ``fmt="maxqda"`` (its columns found by content). Whatever the
+format, the result is a :class:`CodedExport` whose offsets are 0-based code points, end
+exclusive, into the LF-normalised document text, and whose code paths are the levels joined
+by ``" > "``. Segment text, document, code and user names are identifying: never quoted in
+an error about a .qdpx (GUIDs are), never logged.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from ._common import (
     OFFSET_UNITS,
     SEGMENT_COLUMNS,
     CodedExport,
+    DocumentIndex,
     Problems,
     codebook_from_paths,
     document_key,
@@ -50,7 +54,7 @@ from ._common import (
     strip_document_extension,
 )
 from ._container import sniff
-from ._table import Table, read_table
+from ._table import Table, place, read_table
 
 log = logging.getLogger("ripls.qda")
 
@@ -82,6 +86,8 @@ REGISTRY: tuple[QdaFormat, ...] = (
 FORMATS = tuple(f.name for f in REGISTRY)
 _BY_NAME = {f.name: f for f in REGISTRY}
 _WHAT = "coded export"
+#: ``describe_export``'s ``coder_column`` when no column of a table says who coded.
+CODER_NOT_IDENTIFIED = "not identified (map it with qualitative.coded_export.columns.coder)"
 
 
 def _text_header(p: Path) -> list[str]:
@@ -103,11 +109,20 @@ def _detect(path) -> tuple[str, str, Table | None]:
     for f in REGISTRY:
         if f.tabular and f.detect(kind, header):
             return f.name, kind, table
+    by_content = "".join(
+        f"; a {f.module.WHAT} in another interface language is read with qualitative.coded_export.format: {f.name}"
+        " (its columns found by content)"
+        for f in REGISTRY
+        if getattr(f.module, "BY_CONTENT", None) is not None
+    )
     raise InputError(
         p,
         "cannot tell which QDA tool wrote this coded export",
         found=f"{'a workbook with ' if table is not None else ''}header {header[:12]}",
-        expected="a REFI-QDA .qdpx, or " + "; or ".join(f.tool for f in REGISTRY if f.tabular) + " with the columns those tools write",
+        expected="a REFI-QDA .qdpx, or "
+        + "; or ".join(f.tool for f in REGISTRY if f.tabular)
+        + " with the columns those tools write"
+        + by_content,
     )
 
 
@@ -149,7 +164,9 @@ def read_coded_export(
     into texts they do not carry; a .qdpx carries its texts and ``documents`` is ignored.
     ``crlf`` (``auto``/``one``/``two``) and ``offset_unit`` (``auto``/``codepoint``/``utf16``)
     apply to .qdpx positions; ``separator`` splits code paths of the tabular formats;
-    ``columns`` (role -> header) names columns a table's built-in header names miss.
+    ``columns`` (role -> header) names columns a table's built-in header names miss; with
+    ``fmt="maxqda"``, a table whose headers are in no known language has its required columns
+    found by content (see ``maxqda``).
     ``aliases`` (name in the export -> key of ``documents``; tabular formats): match the
     export's document names against these instead of the keys, which the result and any
     error then show (a caller that names documents by neutral ids keeps raw names out of
@@ -192,8 +209,12 @@ def describe_export(
     Keys: ``format``, ``tool``, ``producer``, ``offsets`` (unit, crlf, reason, evidence;
     .qdpx), ``documents``, ``codes`` (count, depth), ``coders``, ``segments`` and
     ``sources`` per source kind, ``duplicates_dropped``, and ``unplaceable``: every segment
-    that cannot be placed, by GUID (.qdpx) or row (tables) and reason. For a table read
-    without ``documents``, placement is not checked and counts come from its rows.
+    that cannot be placed, by GUID (.qdpx) or row (tables) and reason. For a table, also
+    ``columns`` (role -> the header read for it), ``found_by_content`` (the roles whose
+    columns were found by what they hold) and, for a format that records coders,
+    ``coder_column`` (its header, or :data:`CODER_NOT_IDENTIFIED`). For a table read without
+    ``documents``, placement is not checked and counts come from its rows (a table whose
+    columns must be found by content cannot be read without them: an error says so).
     """
     _check_options(fmt, crlf, offset_unit)
     table = None
@@ -212,8 +233,12 @@ def describe_export(
         out["segments"] = {"text": len(res.segments), **{k: v["codings"] for k, v in res.skipped.items()}}
     else:
         tab = _table_for(path, fmt, table)
-        if documents is None:
-            recs, _ = spec.module.records(tab, separator, columns, problems)
+        index = DocumentIndex(documents, tab.path) if documents is not None else None
+        recs, how = spec.module.records(tab, separator, columns, problems, documents=index)
+        out.update(columns=dict(how.columns), found_by_content=list(how.by_content))
+        if any(c.role == "coder" for c in spec.module.COLUMNS):
+            out["coder_column"] = how.columns.get("coder", CODER_NOT_IDENTIFIED)
+        if index is None:
             out.update(
                 producer="",
                 documents=len({document_key(r.document) for r in recs}),
@@ -225,7 +250,7 @@ def describe_export(
                 placement="not checked (no documents given)",
             )
             return out
-        res = spec.module.read(tab, documents, separator=separator, columns=columns, problems=problems)
+        res = place(tab.path, recs, index, how, fmt, problems)
         out["producer"] = ""
         out["segments"] = {"text": len(res.segments)}
         depth = int(res.codebook["level"].max()) if len(res.codebook) else 0
@@ -241,6 +266,7 @@ def describe_export(
 
 __all__ = [
     "CODEBOOK_COLUMNS",
+    "CODER_NOT_IDENTIFIED",
     "CODE_PATH_SEPARATOR",
     "CRLF_MODES",
     "DOCUMENT_EXTENSIONS",

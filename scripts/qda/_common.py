@@ -247,12 +247,19 @@ def locate(
     return free[0]
 
 
+def whole_number(value: Any) -> int | None:
+    """A cell holding a whole number (``12``, or ``12.0`` as a workbook may give it) as an int, else ``None``."""
+    m = re.fullmatch(r"(\d+)(?:\.0*)?", str(value).strip())
+    return int(m.group(1)) if m else None
+
+
 def int_cell(value: Any, *, path, row: int, column: str) -> int:
-    text = str(value).strip()
-    m = re.fullmatch(r"(\d+)(?:\.0*)?", text)
-    if not m:
-        raise InputError(path, f"{column} is not a whole number", row=row, column=column, found=text, expected="a whole number >= 1")
-    return int(m.group(1))
+    number = whole_number(value)
+    if number is None:
+        raise InputError(
+            path, f"{column} is not a whole number", row=row, column=column, found=str(value).strip(), expected="a whole number >= 1"
+        )
+    return number
 
 
 def paragraph_starts(text: str) -> list[int]:

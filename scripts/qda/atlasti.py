@@ -19,8 +19,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from ._common import Problems, split_code_path
-from ._table import Column, Placement, Record, Table, match_columns, recognise, tabular_reader
+from ._common import DocumentIndex, Problems, split_code_path
+from ._table import Column, Placement, Record, Table, headers_of, match_columns, recognise, tabular_reader
 
 NAME = "atlasti"
 TOOL = "ATLAS.ti quotation export (XLSX, XLS or CSV)"
@@ -43,7 +43,11 @@ def detect(kind: str, header: list[str] | None) -> bool:
 
 
 def records(
-    table: Table, separator: str, columns: Mapping[str, str] | None = None, problems: Problems | None = None
+    table: Table,
+    separator: str,
+    columns: Mapping[str, str] | None = None,
+    problems: Problems | None = None,
+    documents: DocumentIndex | None = None,
 ) -> tuple[list[Record], Placement]:
     problems = problems or Problems()
     cols = match_columns(table, COLUMNS, WHAT, columns)
@@ -71,7 +75,7 @@ def records(
                     )
                 )
     heads = table.headers
-    return out, Placement("quotation", heads[cols["document"]], heads[cols["content"]], hint="paragraph")
+    return out, Placement("quotation", heads[cols["document"]], heads[cols["content"]], hint="paragraph", columns=headers_of(table, cols))
 
 
 read = tabular_reader(records, NAME)  # records, then placed in the documents

@@ -21,8 +21,8 @@ from collections.abc import Mapping
 
 from errors import InputError, Stated
 
-from ._common import Problems, header_key, split_code_path
-from ._table import Column, Placement, Record, Table, match_columns, recognise, tabular_reader
+from ._common import DocumentIndex, Problems, header_key, split_code_path
+from ._table import Column, Placement, Record, Table, headers_of, match_columns, recognise, tabular_reader
 
 NAME = "dedoose"
 TOOL = "Dedoose excerpts export (XLSX or CSV)"
@@ -55,7 +55,11 @@ def detect(kind: str, header: list[str] | None) -> bool:
 
 
 def records(
-    table: Table, separator: str, columns: Mapping[str, str] | None = None, problems: Problems | None = None
+    table: Table,
+    separator: str,
+    columns: Mapping[str, str] | None = None,
+    problems: Problems | None = None,
+    documents: DocumentIndex | None = None,
 ) -> tuple[list[Record], Placement]:
     problems = problems or Problems()
     cols = match_columns(table, COLUMNS, WHAT, columns)
@@ -102,7 +106,7 @@ def records(
                     )
                 )
     heads = table.headers
-    return out, Placement("excerpt", heads[cols["document"]], heads[cols["content"]], hint="offset")
+    return out, Placement("excerpt", heads[cols["document"]], heads[cols["content"]], hint="offset", columns=headers_of(table, cols))
 
 
 read = tabular_reader(records, NAME)  # records, then placed in the documents

@@ -20,7 +20,26 @@ Column names follow MAXQDA's interface language. Where each name comes from:
 * Polish: ``Nazwa dokumentu, Kod, Początek, Koniec, Fragment, Autor`` (REFERENCE.md).
 * Spanish, French, Italian, Portuguese, Japanese, Chinese: not found in MAXQDA's
   documentation or in public files that were searched, so not built in (no names invented).
-  Such an export is refused with the headers it has; ``columns={role: header}`` maps them.
+
+A table read as MAXQDA (``qualitative.coded_export.format: maxqda``, or ``fmt="maxqda"``)
+whose headers are in none of these languages (no language names its document, code and
+beginning columns) has its required columns found **by content** instead
+(``_table.find_by_content``), each among the columns no role has yet:
+
+* ``document``: every non-blank value names one of the documents given (ignoring case and
+  punctuation, as ``_common.DocumentIndex`` matches names; aliases apply);
+* ``code``: more than half of the rows hold a code path (the configured separator, " > ");
+* ``begin``/``end``: two columns of whole numbers >= 1, blank in the same rows, begin <= end
+  and end within the row's document's paragraphs in every row; of several such pairs the
+  adjacent one (MAXQDA writes ``End`` right after ``Beginning``);
+* ``segment``: every non-blank value is found within its row's paragraphs begin..end.
+
+A role that no column, or more than one, qualifies for stops the run with one error naming
+the role and the candidates; ``columns={role: header}`` always wins and settles it. A column
+whose header is a known name (``Code``, ``Segment``, ``Created by``…) is still taken by its
+header. ``group`` and ``coder`` are never inferred (a coder column cannot be told from
+``Modified by`` by content): unless mapped (or named in English), the rows are read as one
+coder's, with a blank coder label, and the log says how many rows that is.
 """
 
 from __future__ import annotations
@@ -29,8 +48,8 @@ from collections.abc import Mapping
 
 from errors import InputError
 
-from ._common import Problems, int_cell, log, split_code_path
-from ._table import Column, Placement, Record, Table, match_columns, recognise, tabular_reader
+from ._common import DocumentIndex, Problems, int_cell, log, split_code_path
+from ._table import ByContent, Column, Placement, Record, Table, headers_of, match_columns, recognise, tabular_reader
 
 NAME = "maxqda"
 TOOL = "MAXQDA coded segments (XLSX, XLS or CSV)"
@@ -45,6 +64,8 @@ COLUMNS = [
     Column("coder", {"en": ("Created by", "Modified by"), "pl": ("Autor",)}, required=False),
 ]
 DETECT = ("document", "code", "begin")
+#: Headers in no known language: the required columns found by what they hold.
+BY_CONTENT = ByContent(DETECT, document="document", code="code", text="segment", first="begin", last="end")
 
 
 def detect(kind: str, header: list[str] | None) -> bool:
@@ -52,10 +73,16 @@ def detect(kind: str, header: list[str] | None) -> bool:
 
 
 def records(
-    table: Table, separator: str, columns: Mapping[str, str] | None = None, problems: Problems | None = None
+    table: Table,
+    separator: str,
+    columns: Mapping[str, str] | None = None,
+    problems: Problems | None = None,
+    documents: DocumentIndex | None = None,
 ) -> tuple[list[Record], Placement]:
+    """The coded rows, and how to place them. ``documents``: the texts, needed only to find
+    the document and segment columns by content (headers in no known language)."""
     problems = problems or Problems()
-    cols = match_columns(table, COLUMNS, WHAT, columns)
+    cols = match_columns(table, COLUMNS, WHAT, columns, content=BY_CONTENT, documents=documents, separator=separator)
     heads = table.headers
     out: list[Record] = []
     blank = 0
@@ -84,6 +111,10 @@ def records(
         )
     if blank:
         log.info("skipped %d rows with a blank Code", blank)
+    if "coder" not in cols:
+        log.info(
+            "coder column not identified: %d coded rows read as one coder's (map it with qualitative.coded_export.columns.coder)", len(out)
+        )
     how = Placement(
         "segment",
         heads[cols["document"]],
@@ -92,6 +123,8 @@ def records(
         used_per_code=True,
         begin_column=heads[cols["begin"]],
         end_column=heads[cols["end"]],
+        columns=headers_of(table, cols),
+        by_content=cols.by_content,
     )
     return out, how
 

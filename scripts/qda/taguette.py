@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ._common import Problems, split_code_path
-from ._table import Column, Placement, Record, Table, match_columns, recognise, tabular_reader
+from ._common import DocumentIndex, Problems, split_code_path
+from ._table import Column, Placement, Record, Table, headers_of, match_columns, recognise, tabular_reader
 
 NAME = "taguette"
 TOOL = "Taguette highlights (CSV or XLSX)"
@@ -36,7 +36,11 @@ def _id_key(value: str) -> tuple[int, int, str]:
 
 
 def records(
-    table: Table, separator: str, columns: Mapping[str, str] | None = None, problems: Problems | None = None
+    table: Table,
+    separator: str,
+    columns: Mapping[str, str] | None = None,
+    problems: Problems | None = None,
+    documents: DocumentIndex | None = None,
 ) -> tuple[list[Record], Placement]:
     problems = problems or Problems()
     cols = match_columns(table, COLUMNS, WHAT, columns)
@@ -47,7 +51,7 @@ def records(
         if levels:
             out.append(Record(row=n, document=row[cols["document"]], levels=levels, text=row[cols["content"]], key=row[cols["id"]].strip()))
     heads = table.headers
-    return out, Placement("highlight", heads[cols["document"]], heads[cols["content"]])
+    return out, Placement("highlight", heads[cols["document"]], heads[cols["content"]], columns=headers_of(table, cols))
 
 
 read = tabular_reader(records, NAME)  # records, then placed in the documents
