@@ -189,6 +189,27 @@ def test_a_maxqda_table_is_placed_in_the_configs_documents(tmp_path, secrets):
     assert_private(text, secrets)
 
 
+def test_a_maxqda_table_in_another_interface_language_is_read_by_content(tmp_path, secrets):
+    """Headers 'Col 1'..'Col 14' (made up, not MAXQDA's): read as MAXQDA because the config
+    names the file as its coded export with format: maxqda; the columns are found by content."""
+    rows = list(csv.reader(io.StringIO((SYN / "coded_segments_maxqda_divided.csv").read_text(encoding="utf-8"), newline="")))
+    rows[0] = [f"Col {i}" for i in range(1, len(rows[0]) + 1)]
+    path = tmp_path / "segmentos.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(rows)
+    config = tmp_path / "overlay.yaml"
+    config.write_text(
+        yaml.safe_dump({"inputs": {"coded_export": str(path)}, "qualitative": {"coded_export": {"format": "maxqda"}}}), encoding="utf-8"
+    )
+    kind, report, text = inspected(path, config)
+    assert (kind, report["format"], report["segments"], report["unplaceable"]) == ("qda", "maxqda", {"text": 324}, [])
+    assert report["found_by_content"] == ["document", "code", "begin", "end", "segment"]
+    assert "  coder column: not identified (map it with qualitative.coded_export.columns.coder)\n" in text
+    assert "  columns: document 'Col 3' (found by content), code 'Col 4' (found by content)," in text
+    assert_private(text, secrets)
+    assert inspect_export.file_kind(path, "auto", inspect_export.load_config()) == "survey"  # not named by the config
+
+
 def test_a_survey_export_can_be_forced_to_be_read_as_qda():
     with pytest.raises(Exception, match="cannot tell which QDA tool wrote this coded export"):
         inspect_export.inspect_file(SYN / "survey_export.csv", kind="qda")

@@ -7,7 +7,8 @@ For a survey export: the format detected, encoding, sheet, respondent count, whi
 is which item and which are left unmatched, every answer of the item columns with the
 label and score it maps to (or that nobody declared its meaning), and the demographic
 answers that map to no level of the config. For a coded QDA export: the tool detected, the
-offset unit and the evidence for it, documents, codes, coders, segments per source kind and
+offset unit and the evidence for it, the column read for each role of a table (and which were
+found by content), its coder column, documents, codes, coders, segments per source kind and
 the segments that cannot be placed.
 
 Counts and headers only: no cell value that could identify someone is printed (see
@@ -61,18 +62,24 @@ def load_config(path: str | os.PathLike | None = None) -> dict:
     return config
 
 
-def file_kind(path: Path, kind: str) -> str:
+def file_kind(path: Path, kind: str, config: Mapping | None = None) -> str:
     """``survey`` or ``qda``: a .qdpx, or a table a QDA tool's export headers identify, is a
-    coded export; everything else is taken for a survey export."""
+    coded export, and so is a file the config names as its coded export with a format given
+    (``qualitative.coded_export.format: maxqda`` reads a MAXQDA table whose headers are in
+    another interface language); everything else is taken for a survey export."""
     if kind != "auto":
         return kind
     import qda
     from errors import InputError
+    from study import coded_exports
 
     try:
         qda.detect_format(path)
     except InputError:
-        return "survey"
+        config = config or {}
+        fmt = ((config.get("qualitative") or {}).get("coded_export") or {}).get("format", "auto")
+        named = {(ROOT / p).resolve() for p, _ in coded_exports(config)}
+        return "qda" if fmt != "auto" and Path(path).resolve() in named else "survey"
     return "qda"
 
 
@@ -232,6 +239,8 @@ def qda_report(path: Path, config: Mapping) -> dict:
 
 
 def render_qda(report: Mapping[str, Any], path: Path) -> list[str]:
+    import qda
+
     lines = [f"Coded QDA export: {path}", f"  tool: {report['tool']} (format {report['format']})"]
     if report.get("producer"):
         lines.append(f"  producer: {report['producer']}")
@@ -240,6 +249,13 @@ def render_qda(report: Mapping[str, Any], path: Path) -> list[str]:
         lines.append(f"  offsets: {o['unit']}, CRLF counted as {o['crlf']}: {o['reason']}")
         for k, v in o["evidence"].items():
             lines.append(f"    {k.replace('_', ' ')}: {v}")
+    if report.get("columns"):
+        by_content = set(report["found_by_content"])
+        shown = [f"{role} {_cut(h, 40)!r}" + (" (found by content)" if role in by_content else "") for role, h in report["columns"].items()]
+        lines.append("  columns: " + ", ".join(shown))
+    if "coder_column" in report:
+        coder = report["coder_column"]
+        lines.append(f"  coder column: {coder if coder == qda.CODER_NOT_IDENTIFIED else repr(_cut(coder, 40))}")
     lines.append(f"  documents: {report['documents']}")
     lines.append(f"  codes: {report['codes']['count']} (depth {report['codes']['depth']})")
     lines.append(f"  coders: {report['coders']}")
@@ -261,7 +277,7 @@ def inspect_file(path: str | os.PathLike, config_path: str | os.PathLike | None 
     """``(kind, report, lines)`` for the file: what :func:`main` prints."""
     p = Path(path)
     config = load_config(config_path)
-    which = file_kind(p, kind)
+    which = file_kind(p, kind, config)
     if which == "qda":
         report = qda_report(p, config)
         return which, report, render_qda(report, p)

@@ -290,7 +290,8 @@ def find_by_content(
             table.path,
             f"the {role} column of the {what} cannot be found by its content without the document texts",
             found=Stated("headers in no known interface language"),
-            expected=f"the documents given; or map it with qualitative.coded_export.columns: {{{role}: <header>}}",
+            expected=f"the document texts (the config's flip-chart notes and transcripts); "
+            f"or map it with qualitative.coded_export.columns: {{{role}: <header>}}",
         )
 
     if content.document in roles:
@@ -324,10 +325,9 @@ def find_by_content(
         if a == b or first is None or last is None:
             return False
         for x, y, size in zip(first, last, sizes, strict=True):
-            if x is None or y is None:
-                if x is not y:
-                    return False
-            elif x > y or (size is not None and y > size):
+            if (x is None) != (y is None):
+                return False  # blank in one column only
+            if x is not None and y is not None and (x > y or (size is not None and y > size)):
                 return False
         return True
 
