@@ -28,7 +28,7 @@ beginning columns) has its required columns found **by content** instead
 
 * ``document``: every non-blank value names one of the documents given (ignoring case and
   punctuation, as ``_common.DocumentIndex`` matches names; aliases apply);
-* ``code``: more than half of the rows hold a code path (the configured separator, " > ");
+* ``code``: more than half of the rows hold a code path (the configured separator, ``" > "`` by default);
 * ``begin``/``end``: two columns of whole numbers >= 1, blank in the same rows, begin <= end
   and end within the row's document's paragraphs in every row; of several such pairs the
   adjacent one (MAXQDA writes ``End`` right after ``Beginning``);
