@@ -28,6 +28,7 @@ only, never values) and a k-anonymity report over the quasi-identifiers. Rows in
 lines are the file's own (the spreadsheet row, or the case number of a .sav/.dta).
 """
 
+import functools
 import logging
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -372,8 +373,11 @@ def main(smk) -> None:
     key, source = load_key(config["pseudonymisation"], demo_allowed=demo_key_allowed(config["study"]["synthetic"], raw))
     roster = read_roster(roster_path, config) if roster_path else None
     if roster is not None:
+        # Built on first use: only an error message needs it, and a roster of 100,000 names
+        # takes about 100 s and 2 GB to compile into a redactor.
         people = [Person(n, "[Participant]", "participant") for n in roster["name"]]
-        set_value_redactor(Redactor.from_config(people, config.get("redaction") or {}))
+        redactor = functools.cache(lambda: Redactor.from_config(people, config.get("redaction") or {}))
+        set_value_redactor(lambda text: redactor().redact(text).text)
     table = read_survey(smk.input.survey, config, dictionary)
     data, sample, log_ = anonymise_survey(table, roster, instrument, config, key)
     log_["key_source"] = source

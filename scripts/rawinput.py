@@ -161,6 +161,15 @@ def show_headers(headers: Sequence[str], limit: int = 8) -> str:
     return f"columns {shown}" + (f" (+{len(headers) - limit} more)" if len(headers) > limit else "")
 
 
+class RowNumbers(tuple):
+    """Spreadsheet row numbers carried in ``DataFrame.attrs``. pandas deep-copies ``attrs``
+    on every operation; being immutable, this copies as itself (a list of 100,000 row
+    numbers cost about 8 s of copying per roster read)."""
+
+    def __deepcopy__(self, memo):
+        return self
+
+
 def read_csv_input(
     path: str | os.PathLike,
     *,
@@ -219,7 +228,7 @@ def read_csv_input(
     df = pd.DataFrame([[cell.strip() for cell in rec] for _, rec in numbered[1:]], columns=headers, dtype=str)
     df.attrs["source"] = str(p)
     df.attrs["delimiter"] = delim
-    df.attrs["rows"] = [row for row, _ in numbered[1:]]
+    df.attrs["rows"] = RowNumbers(row for row, _ in numbered[1:])
     df.attrs["identifying"] = list(identifying)
     return df
 

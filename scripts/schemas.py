@@ -80,12 +80,21 @@ def validate_frame(
     raise InputError(
         file,
         problem,
-        row=pos + 2 if pos >= 0 else None,
+        row=_row(df, pos),
         column=(headers or {}).get(column, column) if column is not None else None,
         found=value if not (isinstance(value, float) and pd.isna(value)) else "",
         expected=expected,
         identifying=column in set(identifying),
     )
+
+
+def _row(df: pd.DataFrame, pos: int) -> int | None:
+    """The spreadsheet row of data row ``pos``: from ``attrs["rows"]`` when the reader kept
+    them (blank lines skipped), else ``pos + 2`` (header on row 1)."""
+    if pos < 0:
+        return None
+    rows = df.attrs.get("rows")
+    return int(rows[pos]) if rows is not None and len(rows) == len(df) else pos + 2
 
 
 def load_yaml(path: str | os.PathLike, *, what: str = "YAML file") -> Any:

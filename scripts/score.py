@@ -20,12 +20,15 @@ def item_scores(answers: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
     """Respondent x item scores (float, NaN where skipped) from canonical labels."""
     out = pd.DataFrame({"respondent": answers["respondent"]})
     for it in instrument.items:
-        labels = answers[it.column].fillna("")
+        # each distinct label is scored once (element-wise mapping of a string column of
+        # 100,000 answers took about 0.25 s per item)
+        codes, uniques = pd.factorize(answers[it.column].fillna("").to_numpy(dtype=object))
         mapping = {lab: instrument.item_score(it, lab) for lab in instrument.labels}
-        unknown = set(labels[labels != ""]) - set(mapping)
+        unknown = {u for u in uniques if u != "" and u not in mapping}
         if unknown:  # the anonymisation stage only writes canonical labels
             raise ValueError(f"{it.column}: non-canonical labels {sorted(unknown)}")
-        out[it.column] = labels.map(mapping).astype(float)
+        scored = np.array([mapping.get(u, np.nan) for u in uniques], dtype=float)
+        out[it.column] = scored[codes] if len(codes) else np.array([], dtype=float)
     return out
 
 

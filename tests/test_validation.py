@@ -563,6 +563,24 @@ def test_roster_entry_without_a_name(tmp_path):
     )
 
 
+def test_a_roster_row_after_a_blank_line_is_named_as_a_spreadsheet_shows_it(tmp_path):
+    """Blank lines are skipped when reading but still count as rows: the entry without a
+    name on line 4, after a blank line 3, is row 4 (not row 3, its position among the entries)."""
+    lines = (SYN / "roster.csv").read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    blank_name = ",".join("someone@example.org" if h == "Email" else "" for h in header)
+    path = tmp_path / "roster.csv"
+    path.write_text("\n".join([lines[0], lines[1], "", blank_name, *lines[2:]]) + "\n", encoding="utf-8")
+    check_line(
+        raised(roster_module.read_roster, path, CONFIG),
+        path,
+        where=("row 4", "column 'Full name'"),
+        problem="roster entry has no name",
+        found=BLANK,
+        expected="the person's name",
+    )
+
+
 def test_roster_lists_a_person_twice(tmp_path):
     rows = rows_of(SYN / "roster.csv")
     rows.append([f"{rows[9][0]} Jr", rows[9][1].upper(), *rows[9][2:]])
@@ -1127,7 +1145,9 @@ def test_read_csv_input_keeps_blank_headers_and_strips_cells(tmp_path):
     df = read_csv_input(path, what="table", required=["a", "b"])
     assert list(df.columns) == ["a", "b", "Unnamed: 2"]
     assert df.to_dict("records") == [{"a": "1", "b": "x", "Unnamed: 2": ""}, {"a": "2", "b": "y", "Unnamed: 2": ""}]
-    assert df.attrs["rows"] == [2, 4]  # the blank line is row 3, as a spreadsheet shows it
+    assert list(df.attrs["rows"]) == [2, 4]  # the blank line is row 3, as a spreadsheet shows it
+    copied = df.rename(columns={"a": "A"})  # pandas deep-copies attrs: the row numbers survive, uncopied
+    assert list(copied.attrs["rows"]) == [2, 4] and copied.attrs["rows"] is df.attrs["rows"]
 
 
 def test_read_csv_input_reads_a_10_mb_cell(tmp_path):
@@ -1137,7 +1157,7 @@ def test_read_csv_input_reads_a_10_mb_cell(tmp_path):
     path = tmp_path / "notes.csv"
     path.write_text(f'Note ID,Sheet,Note\nN1,Expectations,"{big}"\nN2,Obstacles,short\n', encoding="utf-8")
     df = read_csv_input(path, what="flip-chart notes", required=["Note"])
-    assert [len(v) for v in df["Note"]] == [len(big), 5] and df.attrs["rows"] == [2, 3]
+    assert [len(v) for v in df["Note"]] == [len(big), 5] and list(df.attrs["rows"]) == [2, 3]
     assert csv.field_size_limit() == 131072  # the process-wide limit is restored
 
 
