@@ -346,6 +346,7 @@ def read_export(position: int, path: str, label: str | None, sources: Sources, c
         separator=cfg.get("separator", " > "),
         offset_unit=cfg.get("offset_unit", "auto"),
         columns=cfg.get("columns") or None,
+        encoding=cfg.get("encoding", "auto"),
     )
     segments = export.segments[["document", "code_path", "start", "end", "coder"]].copy()
     if export.format == REFI_QDA:  # a .qdpx names its own sources: match them to the files here

@@ -75,7 +75,9 @@ def parse_number(text: str, *, decimal: str = ".", thousands: str | None = None)
     return float(t.replace(decimal, "."))
 
 
-def read_text_input(path: str | os.PathLike, *, what: str = "file", csv_rows: bool = False) -> str:
+def read_text_input(
+    path: str | os.PathLike, *, what: str = "file", csv_rows: bool = False, encoding: str = "utf-8", key: str | None = None
+) -> str:
     """Read a UTF-8 text file (a BOM is accepted and dropped; other encodings are refused).
 
     Refused, each with one line saying how to fix it: a missing, empty or binary file, a
@@ -87,6 +89,10 @@ def read_text_input(path: str | os.PathLike, *, what: str = "file", csv_rows: bo
 
     Line endings are returned as they are in the file: callers that count characters
     must decide how CRLF counts.
+
+    ``encoding`` other than ``utf-8`` (``auto`` or a codec name, set by config key ``key``)
+    decodes as :func:`sniff.decode_text` does for survey exports: UTF-8, UTF-16 and a
+    single-byte encoding only where it can be told for sure.
     """
     p = Path(path)
     if not p.exists():
@@ -103,6 +109,8 @@ def read_text_input(path: str | os.PathLike, *, what: str = "file", csv_rows: bo
         raise InputError(
             p, f"{what} is a zip archive (an Excel .xlsx workbook?), not text", found="a zip archive", expected=f"a text file in {resave}"
         )
+    if encoding != "utf-8":
+        return sniff.decode_text(data, encoding, file=p, key=key)[0]
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InputError(p, f"{what} is UTF-16 text", row=1, found=f"byte-order mark 0x{data[:2].hex().upper()}", expected=resave)
     if data.startswith(b"\xef\xbb\xbf"):
@@ -177,6 +185,8 @@ def read_csv_input(
     required: Sequence[str] = (),
     optional: Sequence[str] = (),
     identifying: Sequence[str] = (),
+    encoding: str = "utf-8",
+    key: str | None = None,
 ) -> pd.DataFrame:
     """Read an exported CSV as strings, matching columns by header, not by position.
 
@@ -186,7 +196,7 @@ def read_csv_input(
       are the same (ignoring case and punctuation): which one is meant cannot be told.
     * Comma, semicolon, tab and pipe delimiters are accepted (sniffed from the header,
       :func:`sniff.sniff_delimiter`); UTF-8 (with or without BOM) only
-      (:func:`read_text_input`). Records are read by :func:`sniff.read_records`: a quoted
+      (:func:`read_text_input`, or ``encoding`` as it says). Records are read by :func:`sniff.read_records`: a quoted
       cell may span lines and hold any amount of text. Every row must have as many fields
       as the header.
     * Every cell is a string, stripped; blanks stay ``""`` (no value is guessed to be missing).
@@ -200,7 +210,7 @@ def read_csv_input(
     import pandas as pd
 
     p = Path(path)
-    text = read_text_input(p, what=what, csv_rows=True)
+    text = read_text_input(p, what=what, csv_rows=True, encoding=encoding, key=key)
     delim = sniff.sniff_delimiter(text)
     numbered = [(i + 1, rec) for i, rec in enumerate(sniff.read_records(text, delim, file=p, what=what)) if not _blank(rec)]
     if not numbered:

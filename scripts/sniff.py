@@ -81,6 +81,9 @@ KINDS = {
     "dta": "a Stata data file (.dta)",
     "sas7bdat": "a SAS data file (.sas7bdat)",
     "pdf": "a PDF document",
+    "qde": "a REFI-QDA project file (project.qde: XML) on its own",
+    "spreadsheetml": "an Excel 2003 XML spreadsheet",
+    "xml": "an XML document",
     "text": "a text file",
     "binary": "a binary file of unknown kind",
     "empty": "an empty file",
@@ -127,10 +130,24 @@ def sniff_file(path: str | os.PathLike) -> FileKind:
     if head.startswith(b"%PDF-"):
         return _kind("pdf")
     if any(head.startswith(bom) for bom, _ in _BOMS):
-        return _kind("text")
+        return _kind(xml_kind(head) or "text")
     if b"\x00" not in head:
-        return _kind("text")
+        return _kind(xml_kind(head) or "text")
     return _kind("text") if _looks_utf16(head) else _kind("binary")
+
+
+def xml_kind(head: bytes) -> str | None:
+    """``qde``, ``spreadsheetml`` or ``xml`` when the first bytes of a UTF-8 file open an XML
+    document (a REFI-QDA project file by its namespace, an Excel 2003 XML spreadsheet by its
+    ``mso-application`` instruction or namespace); ``None`` for any other text."""
+    start = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    if not (start.startswith(b"<?xml") or (start.startswith(b"<") and b"xmlns" in start[:2048])):
+        return None
+    if b"urn:QDA-XML:project" in head:
+        return "qde"
+    if b'progid="Excel.Sheet"' in head or b"urn:schemas-microsoft-com:office:spreadsheet" in head:
+        return "spreadsheetml"
+    return "xml"
 
 
 def _looks_utf16(head: bytes) -> bool:
@@ -176,7 +193,7 @@ def _ole_kind(p: Path) -> FileKind:
 
 
 # --------------------------------------------------------------------------- text
-def decode_text(data: bytes, encoding: str = "auto", *, file: str | os.PathLike | None = None) -> tuple[str, str]:
+def decode_text(data: bytes, encoding: str = "auto", *, file: str | os.PathLike | None = None, key: str | None = None) -> tuple[str, str]:
     """``(text, encoding used)`` of the bytes of a text file; a byte-order mark is dropped.
 
     ``encoding="auto"``: a BOM decides (``utf-8-sig``, ``utf-16-le``/``-be``,
@@ -185,7 +202,8 @@ def decode_text(data: bytes, encoding: str = "auto", *, file: str | os.PathLike 
     file cannot be Windows-1252; a file that mixes UTF-8 with other bytes, or whose
     encoding cannot be told for sure, is refused. Any other value is a Python codec name
     and is used strictly. Text holding NUL characters is refused (not text, or the wrong
-    encoding named).
+    encoding named). ``key``: the config key that names the encoding, for the message
+    that asks for one.
     """
     if encoding != "auto":
         try:
@@ -206,7 +224,7 @@ def decode_text(data: bytes, encoding: str = "auto", *, file: str | os.PathLike 
             ) from None
         used = encoding
     else:
-        text, used = _decode_auto(data, file)
+        text, used = _decode_auto(data, file, key)
     if text.startswith("\ufeff"):
         text = text[1:]
     if "\x00" in text:
@@ -220,7 +238,7 @@ def decode_text(data: bytes, encoding: str = "auto", *, file: str | os.PathLike 
     return text, used
 
 
-def _decode_auto(data: bytes, file) -> tuple[str, str]:
+def _decode_auto(data: bytes, file, key: str | None = None) -> tuple[str, str]:
     for bom, name in _BOMS:
         if data.startswith(bom):
             try:
@@ -274,7 +292,8 @@ def _decode_auto(data: bytes, file) -> tuple[str, str]:
         f"the text encoding cannot be told for sure: it is not UTF-8, and Windows-1252 and {guess} read it differently",
         row=row,
         found="bytes that mean different letters in the two encodings",
-        expected=f"the encoding named (e.g. cp1252 for Western European Windows/Excel files, {guess}), or the file re-saved as UTF-8",
+        expected=f"the encoding named{f' in {key}' if key else ''} (e.g. cp1252 for Western European Windows/Excel files, {guess}),"
+        " or the file re-saved as UTF-8",
     )
 
 

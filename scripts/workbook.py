@@ -90,13 +90,35 @@ def cell_text(value: object) -> str:
     raise TypeError(f"no text form for a cell of type {type(value).__name__}")
 
 
+def _password_protected(path: Path) -> bool:
+    """Whether calamine, opening the file by its path, finds a password. A legacy .xls
+    encrypted with a password (a FILEPASS record) is reported so only when opened by path;
+    read from a file object it is "cannot detect file format"."""
+    from python_calamine import CalamineWorkbook, PasswordError
+
+    try:
+        CalamineWorkbook.from_path(str(path)).close()
+    except PasswordError:
+        return True
+    except Exception:  # any other failure is the caller's, reported already
+        return False
+    return False
+
+
 def _open(path: Path, what: str):
-    from python_calamine import CalamineError, CalamineWorkbook
+    from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
     try:
         with open(path, "rb") as fh:
             return CalamineWorkbook.from_filelike(fh)
     except (CalamineError, OSError, ValueError) as exc:
+        if isinstance(exc, PasswordError) or (isinstance(exc, CalamineError) and _password_protected(path)):
+            raise InputError(
+                path,
+                f"{what} is a password-protected workbook",
+                found=Stated("python-calamine: PasswordError"),
+                expected="the workbook saved again without a password",
+            ) from None
         raise InputError(
             path,
             f"{what} cannot be read as a spreadsheet",

@@ -210,6 +210,35 @@ def test_a_maxqda_table_in_another_interface_language_is_read_by_content(tmp_pat
     assert inspect_export.file_kind(path, "auto", inspect_export.load_config()) == "survey"  # not named by the config
 
 
+def test_a_cp1252_maxqda_table_is_told_by_its_header_and_read_with_the_encoding_named(tmp_path, secrets):
+    """Excel on Western European Windows saves CSV as cp1252. The header tells the tool even
+    while the text cannot be decoded; with qualitative.coded_export.encoding the table is read."""
+    path = tmp_path / "segments.csv"
+    path.write_bytes((SYN / "coded_segments_maxqda_divided.csv").read_text(encoding="utf-8").encode("cp1252"))
+    assert inspect_export.file_kind(path, "auto", inspect_export.load_config()) == "qda"
+    config = tmp_path / "overlay.yaml"
+    config.write_text(yaml.safe_dump({"qualitative": {"coded_export": {"encoding": "cp1252"}}}), encoding="utf-8")
+    kind, report, text = inspected(path, config)
+    assert (kind, report["format"], report["segments"], report["unplaceable"]) == ("qda", "maxqda", {"text": 324}, [])
+    assert_private(text, secrets)
+
+
+def test_a_project_qde_alone_is_taken_for_a_coded_export_and_refused(tmp_path):
+    path = tmp_path / "project.qde"
+    path.write_text('<?xml version="1.0" encoding="utf-8"?>\n<Project xmlns="urn:QDA-XML:project:1.0" name="p"/>\n', encoding="utf-8")
+    assert inspect_export.file_kind(path, "auto") == "qda"
+    with pytest.raises(Exception, match=r"REFI-QDA project file \(project.qde\) on its own"):
+        inspect_export.inspect_file(path)
+
+
+def test_a_link_column_the_export_lacks_is_said_in_words(fixtures, tmp_path):
+    name = "qualtrics_choice_text.csv"
+    survey, inputs = survey_settings(name, fixtures[name])
+    survey["columns"] = {**survey["columns"], "email": "No such header"}
+    _, report, _ = inspected(fixtures[name].path, overlay(tmp_path, survey, inputs))
+    assert report["identified_by"] == "survey.link_on: email (no such column in the export)"
+
+
 def test_a_survey_export_can_be_forced_to_be_read_as_qda():
     with pytest.raises(Exception, match="cannot tell which QDA tool wrote this coded export"):
         inspect_export.inspect_file(SYN / "survey_export.csv", kind="qda")

@@ -621,3 +621,65 @@ def test_a_damaged_xlsx_is_reported_as_a_workbook(tmp_path):
     with pytest.raises(InputError) as ei:
         read_coded_export(path, documents=DOCUMENTS)
     assert "is not a readable zip archive (corrupt, or not a .xlsx workbook)" in ei.value.line()
+
+
+# --------------------------------------------------------------------------- text encodings of CSV exports
+def test_a_csv_export_in_windows_1252_reads_exactly_when_its_encoding_is_named(tmp_path):
+    """A coded-segments CSV saved by Excel on Western European Windows (cp1252: the em dash
+    is byte 0x97, 'ï' 0xEF) reads to the same segments as its UTF-8 original once
+    qualitative.coded_export.encoding names it; so does Excel's "Unicode text" (UTF-16)."""
+    text = write_maxqda_text()
+    assert {"—", "ï"} <= set(text)
+    utf8 = read_coded_export(write_csv_text(tmp_path / "utf8.csv", text, "utf-8"), documents=DOCUMENTS).segments
+    cp1252 = read_coded_export(write_csv_text(tmp_path / "cp1252.csv", text, "cp1252"), documents=DOCUMENTS, encoding="cp1252")
+    utf16 = read_coded_export(write_csv_text(tmp_path / "utf16.csv", text, "utf-16"), documents=DOCUMENTS, encoding="auto")
+    assert_segments(utf8, EXPECTED)
+    pd.testing.assert_frame_equal(cp1252.segments, utf8)
+    pd.testing.assert_frame_equal(utf16.segments, utf8)
+
+
+def test_a_single_byte_csv_export_whose_encoding_cannot_be_told_names_the_key(tmp_path):
+    """'ï' is 0xEF in Windows-1252 and 'ď' in Windows-1250: auto refuses to guess, on the row
+    where the two readings first differ, and names the key that settles it."""
+    path = write_csv_text(tmp_path / "cp1252.csv", write_maxqda_text(), "cp1252")
+    with pytest.raises(InputError) as err:
+        read_coded_export(path, documents=DOCUMENTS, encoding="auto")
+    line = err.value.line()
+    assert "Windows-1252 and cp1250 read it differently" in line
+    assert "expected the encoding named in qualitative.coded_export.encoding" in line
+    first = next(i for i, row in enumerate(write_maxqda_text().splitlines(), start=1) if "ï" in row)
+    assert f", row {first}:" in line
+
+
+def test_an_undecodable_csv_export_is_still_told_by_its_header(tmp_path):
+    """The header alone tells the tool: detection picks the MAXQDA reader, whose error is the
+    encoding's (not "cannot tell which QDA tool wrote this")."""
+    path = write_csv_text(tmp_path / "cp1252.csv", write_maxqda_text(), "cp1252")
+    assert detect_format(path, "auto") == "maxqda"
+    with pytest.raises(InputError, match="text encoding cannot be told for sure"):
+        describe_export(path, documents=DOCUMENTS, encoding="auto")
+
+
+def write_csv_text(path: Path, text: str, encoding: str) -> Path:
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+# --------------------------------------------------------------------------- a project file without its .qdpx
+QDE = (
+    '<?xml version="1.0" encoding="utf-8"?>\n'
+    '<Project xmlns="urn:QDA-XML:project:1.0" name="p" origin="MAXQDA 24"><Users/><CodeBook><Codes/></CodeBook></Project>\n'
+)
+
+
+@pytest.mark.parametrize("fmt", ["auto", "refi-qda"])
+def test_a_bare_project_qde_is_refused_with_what_to_export(tmp_path, fmt):
+    """MAXQDA and others keep project.qde beside the sources; given alone it has no texts."""
+    path = tmp_path / "project.qde"
+    path.write_text(QDE, encoding="utf-8")
+    assert sniff(path) == "qde"
+    with pytest.raises(InputError) as err:
+        read_coded_export(path, fmt=fmt, documents=DOCUMENTS)
+    line = err.value.line()
+    assert "REFI-QDA project file (project.qde) on its own, without its sources" in line
+    assert "expected the whole project exported as REFI-QDA (.qdpx" in line

@@ -137,6 +137,31 @@ def test_a_qda_project_is_refused_whatever_its_name(tmp_path, name):
     assert "a QDA project, not a survey export" in error_line(e) and str(p) in error_line(e)
 
 
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (  # a REFI-QDA project file, as MAXQDA keeps it beside its sources
+            '<?xml version="1.0" encoding="utf-8"?>\n<Project xmlns="urn:QDA-XML:project:1.0" name="p"><Users/></Project>\n',
+            "a QDA project file, not a survey export",
+        ),
+        (  # Excel 2003 XML Spreadsheet, which some survey tools still offer as "Excel"
+            '<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n'
+            '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet/></Workbook>\n',
+            "an Excel 2003 XML spreadsheet (open it in Excel or LibreOffice and save it as .xlsx)",
+        ),
+        ('\ufeff<?xml version="1.0"?>\n<responses><r q1="Agree"/></responses>\n', "an XML document, not a survey export"),
+    ],
+    ids=["project.qde", "spreadsheetml", "xml"],
+)
+def test_an_xml_file_is_refused_for_what_it_is(tmp_path, text, said):
+    """Read as CSV, XML gives a misleading "row has more fields than the header" error."""
+    p = tmp_path / "export.csv"
+    p.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        read_survey_export(p)
+    assert f"the file is {said}" in error_line(e)
+
+
 def test_a_zip_that_is_neither_is_refused(tmp_path):
     p = tmp_path / "export.xlsx"
     with zipfile.ZipFile(p, "w") as zf:
@@ -148,8 +173,8 @@ def test_a_zip_that_is_neither_is_refused(tmp_path):
 def test_password_protected_and_unreadable_workbooks_are_refused():
     with pytest.raises(InputError, match="password-protected"):
         read_survey_export(REAL / "calamine" / "password.xlsx")
-    with pytest.raises(InputError, match=r"cannot be read as a spreadsheet.*without a password"):
-        read_survey_export(REAL / "calamine" / "password.xls")
+    with pytest.raises(InputError, match=r"survey export is a password-protected workbook; found 'python-calamine: PasswordError'"):
+        read_survey_export(REAL / "calamine" / "password.xls")  # BIFF8 with a FILEPASS record: calamine says so only by path
 
 
 def test_a_format_that_cannot_read_the_file_is_refused(fixtures):

@@ -66,18 +66,23 @@ def file_kind(path: Path, kind: str, config: Mapping | None = None) -> str:
     """``survey`` or ``qda``: a .qdpx, or a table a QDA tool's export headers identify, is a
     coded export, and so is a file the config names as its coded export with a format given
     (``qualitative.coded_export.format: maxqda`` reads a MAXQDA table whose headers are in
-    another interface language); everything else is taken for a survey export."""
+    another interface language); so is a REFI-QDA project file given without its .qdpx (the QDA
+    reader says what to export instead). Everything else is taken for a survey export."""
     if kind != "auto":
         return kind
     import qda
     from errors import InputError
+    from sniff import sniff_file
     from study import coded_exports
 
+    if Path(path).is_file() and sniff_file(path).kind == "qde":
+        return "qda"
+    config = config or {}
+    options = (config.get("qualitative") or {}).get("coded_export") or {}
     try:
-        qda.detect_format(path)
+        qda.detect_format(path, options.get("encoding", "auto"))
     except InputError:
-        config = config or {}
-        fmt = ((config.get("qualitative") or {}).get("coded_export") or {}).get("format", "auto")
+        fmt = options.get("format", "auto")
         named = {(ROOT / p).resolve() for p, _ in coded_exports(config)}
         return "qda" if fmt != "auto" and Path(path).resolve() in named else "survey"
     return "qda"
@@ -232,6 +237,7 @@ def qda_report(path: Path, config: Mapping) -> dict:
         separator=opts.get("separator", " > "),
         offset_unit=opts.get("offset_unit", "auto"),
         columns=opts.get("columns") or None,
+        encoding=opts.get("encoding", "auto"),
     )
     if note:
         out["placement"] = note

@@ -53,8 +53,8 @@ from ._common import (
     split_code_path,
     strip_document_extension,
 )
-from ._container import sniff
-from ._table import Table, place, read_table
+from ._container import bare_project_file, sniff
+from ._table import ENCODING_KEY, Table, place, read_table
 
 log = logging.getLogger("ripls.qda")
 
@@ -90,22 +90,37 @@ _WHAT = "coded export"
 CODER_NOT_IDENTIFIED = "not identified (map it with qualitative.coded_export.columns.coder)"
 
 
-def _text_header(p: Path) -> list[str]:
-    text = read_text_input(p, what=_WHAT, csv_rows=True)
+def _first_row(text: str) -> list[str]:
     first = next((line for line in text.splitlines() if line.strip()), "")
     return next(csv.reader(io.StringIO(first), delimiter=sniff_delimiter(first)), [])
 
 
-def _detect(path) -> tuple[str, str, Table | None]:
+def _text_header(p: Path, encoding: str) -> list[str]:
+    """The header row of a CSV export. When the text cannot be decoded as ``encoding``, the
+    header alone may still tell the tool (its column names are ASCII): then the format's
+    reader is chosen and reports the encoding problem, naming the key that fixes it."""
+    try:
+        return _first_row(read_text_input(p, what=_WHAT, csv_rows=True, encoding=encoding, key=ENCODING_KEY))
+    except InputError:
+        data = p.read_bytes()
+        header = _first_row(data.decode("utf-8-sig", errors="replace"))
+        if any(f.tabular and f.detect("text", header) for f in REGISTRY):
+            return header
+        raise
+
+
+def _detect(path, encoding: str = "utf-8") -> tuple[str, str, Table | None]:
     """(format name, container kind, the table when one had to be read to tell)."""
     p = Path(path)
     kind = sniff(p, _WHAT)
+    if kind == "qde":
+        raise bare_project_file(p)
     if kind == "zip" and p.suffix.lower() in (".xlsx", ".xlsm"):
         kind = "xlsx"  # a damaged workbook: the workbook reader says so
     elif kind in ("qdpx", "zip") or (kind == "text" and p.suffix.lower() == ".qdpx"):
         return refi_qda.NAME, kind, None  # a .qdpx that is no readable zip: its reader says so
     table = read_table(p, kind, _WHAT) if kind in ("xlsx", "xls") else None
-    header = table.headers if table is not None else _text_header(p)
+    header = table.headers if table is not None else _text_header(p, encoding)
     for f in REGISTRY:
         if f.tabular and f.detect(kind, header):
             return f.name, kind, table
@@ -126,9 +141,9 @@ def _detect(path) -> tuple[str, str, Table | None]:
     )
 
 
-def detect_format(path) -> str:
+def detect_format(path, encoding: str = "utf-8") -> str:
     """The registry name of the export at ``path``, detected by content."""
-    return _detect(path)[0]
+    return _detect(path, encoding)[0]
 
 
 def _check_options(fmt: str, crlf: str, offset_unit: str) -> None:
@@ -140,11 +155,11 @@ def _check_options(fmt: str, crlf: str, offset_unit: str) -> None:
         raise ValueError(f"offset_unit must be {one_of(OFFSET_UNITS)}; got {offset_unit!r}")
 
 
-def _table_for(path, fmt: str, table: Table | None) -> Table:
+def _table_for(path, fmt: str, table: Table | None, encoding: str = "utf-8") -> Table:
     if table is not None:
         return table
     kind = sniff(path, _WHAT)
-    return read_table(path, "text" if kind not in ("xlsx", "xls", "zip") else kind, _BY_NAME[fmt].module.WHAT)
+    return read_table(path, "text" if kind not in ("xlsx", "xls", "zip") else kind, _BY_NAME[fmt].module.WHAT, encoding)
 
 
 def read_coded_export(
@@ -157,6 +172,7 @@ def read_coded_export(
     offset_unit: str = "auto",
     columns: Mapping[str, str] | None = None,
     aliases: Mapping[str, str] | None = None,
+    encoding: str = "utf-8",
 ) -> CodedExport:
     """Read a coded export of any registered format into a :class:`CodedExport`.
 
@@ -171,17 +187,21 @@ def read_coded_export(
     export's document names against these instead of the keys, which the result and any
     error then show (a caller that names documents by neutral ids keeps raw names out of
     errors; an unknown document name is then withheld, see ``_common.DocumentIndex``).
+    ``encoding`` of a CSV export: ``utf-8`` (strict), ``auto`` (UTF-8, UTF-16, or a
+    single-byte encoding where it can be told for sure) or a codec name.
     """
     _check_options(fmt, crlf, offset_unit)
     table = None
     if fmt == "auto":
-        fmt, _, table = _detect(path)
+        fmt, _, table = _detect(path, encoding)
     if fmt == refi_qda.NAME:
         out = refi_qda.read(path, crlf=crlf, offset_unit=offset_unit)
     else:
         if documents is None:
             raise ValueError(f"a {fmt} export carries no document texts: pass documents={{name: text}}")
-        out = _BY_NAME[fmt].module.read(_table_for(path, fmt, table), documents, separator=separator, columns=columns, aliases=aliases)
+        out = _BY_NAME[fmt].module.read(
+            _table_for(path, fmt, table, encoding), documents, separator=separator, columns=columns, aliases=aliases
+        )
     log.info(
         "read %d coded segments in %d of %d documents, %d codes, %d coders (%s)",
         len(out.segments),
@@ -203,6 +223,7 @@ def describe_export(
     separator: str = CODE_PATH_SEPARATOR,
     offset_unit: str = "auto",
     columns: Mapping[str, str] | None = None,
+    encoding: str = "utf-8",
 ) -> dict[str, Any]:
     """What an export holds, for ``make inspect``: counts and reasons only, never text or names.
 
@@ -219,7 +240,7 @@ def describe_export(
     _check_options(fmt, crlf, offset_unit)
     table = None
     if fmt == "auto":
-        fmt, _, table = _detect(path)
+        fmt, _, table = _detect(path, encoding)
     spec = _BY_NAME[fmt]
     problems = Problems(collect=True)
     out: dict[str, Any] = {"format": fmt, "tool": spec.tool}
@@ -232,7 +253,7 @@ def describe_export(
         out["sources"] = {"text": len(res.documents), **{k: v["sources"] for k, v in res.skipped.items()}}
         out["segments"] = {"text": len(res.segments), **{k: v["codings"] for k, v in res.skipped.items()}}
     else:
-        tab = _table_for(path, fmt, table)
+        tab = _table_for(path, fmt, table, encoding)
         index = DocumentIndex(documents, tab.path) if documents is not None else None
         recs, how = spec.module.records(tab, separator, columns, problems, documents=index)
         out.update(columns=dict(how.columns), found_by_content=list(how.by_content))

@@ -2,7 +2,8 @@
 
 Kinds: ``qdpx`` (a zip holding ``project.qde``, or one other ``*.qde`` as ATLAS.ti 26 writes),
 ``xlsx`` (a zip holding ``xl/workbook.xml``), ``xls`` (an OLE2 compound file, magic
-``D0 CF 11 E0 A1 B1 1A E1``), ``zip`` (any other zip) and ``text``.
+``D0 CF 11 E0 A1 B1 1A E1``), ``zip`` (any other zip), ``qde`` (a REFI-QDA project file on
+its own, without the sources a .qdpx carries: refused by :func:`bare_project_file`) and ``text``.
 
 Zip members are read only after their declared size and compression ratio pass the limits
 below, and then with a size cap, because a header can lie. Each limit breaks with one
@@ -16,6 +17,7 @@ import zlib
 from pathlib import Path, PurePosixPath
 
 from errors import InputError, Stated
+from sniff import xml_kind
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -43,7 +45,9 @@ def sniff(path, what: str = "coded export") -> str:
     if p.is_dir():
         raise InputError(p, f"{what} is a folder", found="a folder", expected="a file")
     with p.open("rb") as fh:
-        head = fh.read(8)
+        head = fh.read(4096)
+    if xml_kind(head) == "qde":
+        return "qde"
     if head.startswith(OLE2_MAGIC):
         return "xls"
     if head.startswith(ZIP_MAGIC):
@@ -70,10 +74,23 @@ def qde_member(names: list[str]) -> str | None:
     return others[0] if len(others) == 1 else None
 
 
+def bare_project_file(p: Path) -> InputError:
+    """The error for a ``project.qde`` given on its own: its sources are outside it."""
+    return InputError(
+        p,
+        "the coded export is a REFI-QDA project file (project.qde) on its own, without its sources",
+        found="an XML project file, not the .qdpx that holds it",
+        expected="the whole project exported as REFI-QDA (.qdpx: a zip of project.qde and its sources/ folder);"
+        " NVivo, MAXQDA, ATLAS.ti and QualCoder all export it",
+    )
+
+
 def open_zip(p: Path, what: str, expected: str) -> zipfile.ZipFile:
     """The zip at ``p``, refused when unreadable or holding more than :data:`MAX_ZIP_MEMBERS` members."""
     if not p.exists():
         raise missing_file(p, what)
+    if p.is_file() and sniff(p) == "qde":
+        raise bare_project_file(p)
     try:
         zf = zipfile.ZipFile(p)
     except (zipfile.BadZipFile, OSError) as exc:

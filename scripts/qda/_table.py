@@ -38,6 +38,9 @@ from ._common import (
     whole_number,
 )
 
+#: The config key that names a tabular coded export's text encoding.
+ENCODING_KEY = "qualitative.coded_export.encoding"
+
 
 @dataclass
 class Table:
@@ -89,11 +92,12 @@ def _read_workbook(p: Path, what: str) -> list[list[str]]:
     return [[c.strip() for c in row] for row in read_sheet(p, what=what).rows]
 
 
-def read_table(path, kind: str, what: str) -> Table:
-    """The header and rows of a CSV (``kind='text'``) or workbook (``xlsx``/``xls``) export."""
+def read_table(path, kind: str, what: str, encoding: str = "utf-8") -> Table:
+    """The header and rows of a CSV (``kind='text'``, in ``encoding``: see
+    :func:`rawinput.read_text_input`) or workbook (``xlsx``/``xls``) export."""
     p = Path(path)
     if kind == "text":
-        df = read_csv_input(p, what=what)
+        df = read_csv_input(p, what=what, encoding=encoding, key=ENCODING_KEY)
         return Table(p, "csv", list(df.columns), df.values.tolist(), [i + 2 for i in range(len(df))])
     if kind == "xlsx":
         with _container.open_zip(p, what, ".xlsx workbook") as zf:

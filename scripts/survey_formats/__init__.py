@@ -41,6 +41,9 @@ __all__ = ["FORMATS", "REGISTRY", "SurveyColumn", "SurveyTable", "describe_expor
 _SUPPORTED = "a survey export: delimited text (CSV/TSV), a workbook (.xlsx, .xls, .ods), SPSS .sav/.zsav or Stata .dta"
 _REFUSED = {
     "qdpx": "a QDA project, not a survey export",
+    "qde": "a QDA project file, not a survey export",
+    "spreadsheetml": "an Excel 2003 XML spreadsheet (open it in Excel or LibreOffice and save it as .xlsx)",
+    "xml": "an XML document, not a survey export (export the responses as CSV, Excel or SPSS)",
     "docx": "a Word document, not a survey export",
     "pdf": "a PDF document, not a survey export (export the responses as data, not as a report)",
     "encrypted": "a password-protected Office file (save it again without a password)",

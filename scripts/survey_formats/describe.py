@@ -168,7 +168,8 @@ def inspect_export(table: SurveyTable, instrument: Instrument, config: Mapping) 
             problems.append(f"required column of role {role!r} (survey.columns.{role}: {cols[role]!r}) is not in the export")
     link = s.get("link_on")
     if link:
-        out["identified_by"] = f"survey.link_on: {link} (column {found.get(link)!r})"
+        column = f"column {found[link]!r}" if link in found else "no such column in the export"
+        out["identified_by"] = f"survey.link_on: {link} ({column})"
         if link in found:
             ident = table.frame[found[link]]
             blank = int((ident.str.strip() == "").sum())

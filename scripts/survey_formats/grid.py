@@ -102,7 +102,7 @@ def load_grid(path: Path, kind: sniff.FileKind, *, encoding: str = "auto", sheet
             found=f"sheet {sheet!r}",
             expected="no survey.sheet for a CSV/TSV export (sheets exist only in workbooks)",
         )
-    text, used = sniff.decode_text(path.read_bytes(), encoding, file=path)
+    text, used = sniff.decode_text(path.read_bytes(), encoding, file=path, key="survey.encoding")
     delim = sniff.sniff_delimiter(text)
     cells = sniff.read_records(text, delim, file=path, what="survey export")
     return Grid(cells=cells, where=str(path), source=str(path), file_kind="text", encoding=used, delimiter=delim)
