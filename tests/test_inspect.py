@@ -10,6 +10,7 @@ import csv
 import io
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -229,6 +230,20 @@ def test_a_project_qde_alone_is_taken_for_a_coded_export_and_refused(tmp_path):
     assert inspect_export.file_kind(path, "auto") == "qda"
     with pytest.raises(Exception, match=r"REFI-QDA project file \(project.qde\) on its own"):
         inspect_export.inspect_file(path)
+
+
+def test_a_coded_export_with_no_coded_text_is_a_problem(tmp_path):
+    """Like the ATLAS.ti blank project of the ponte repository: read, but nothing to count (exit 1)."""
+    path = tmp_path / "blank.qdpx"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(
+            "project.qde", '<?xml version="1.0" encoding="utf-8"?>\n<Project xmlns="urn:QDA-XML:project:1.0" name="b" origin="test"/>'
+        )
+    kind, report, text = inspected(path)
+    assert (kind, report["segments"], report["problems"]) == ("qda", {"text": 0}, ["no coded segment on a text source"])
+    assert text.endswith("Problems (1):\n  no coded segment on a text source")
+    assert inspect_export.main([str(path)]) == 1
+    assert inspect_export.main([str(SYN / "coded_project.qdpx")]) == 0
 
 
 def test_a_link_column_the_export_lacks_is_said_in_words(fixtures, tmp_path):

@@ -241,7 +241,22 @@ def qda_report(path: Path, config: Mapping) -> dict:
     )
     if note:
         out["placement"] = note
+    out["problems"] = qda_problems(out)
     return out
+
+
+def qda_problems(report: Mapping[str, Any]) -> list[str]:
+    """What would stop the run or leave it nothing to count: no coded text, unplaceable segments."""
+    problems = []
+    if not report["segments"].get("text"):
+        other = {k: v for k, v in report["segments"].items() if k != "text" and v}
+        problems.append(
+            "no coded segment on a text source"
+            + (f" (codings on other kinds of source only: {', '.join(f'{k} {v}' for k, v in other.items())})" if other else "")
+        )
+    if report["unplaceable"]:
+        problems.append(f"{len(report['unplaceable'])} segments cannot be placed in their documents (listed above)")
+    return problems
 
 
 def render_qda(report: Mapping[str, Any], path: Path) -> list[str]:
@@ -275,6 +290,9 @@ def render_qda(report: Mapping[str, Any], path: Path) -> list[str]:
     for u in report["unplaceable"]:
         where = ", ".join(f"{k} {v}" for k, v in u.items() if k != "reason")
         lines.append(f"    {where}: {u['reason']}")
+    if report["problems"]:
+        lines.append(f"Problems ({len(report['problems'])}):")
+        lines += [f"  {p}" for p in report["problems"]]
     return lines
 
 
@@ -306,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
         print(exc.line(), file=sys.stderr)
         return 2
     print("\n".join(lines))
-    return 1 if which == "survey" and report["problems"] else 0
+    return 1 if report["problems"] else 0
 
 
 if __name__ == "__main__":
