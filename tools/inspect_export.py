@@ -319,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kind", choices=["auto", "survey", "qda"], default="auto", help="survey or coded QDA export (auto: by content)")
     args = parser.parse_args(argv)
     try:
-        which, report, lines = inspect_file(args.file, args.config, kind=args.kind, dictionary=args.dictionary)
+        _, report, lines = inspect_file(args.file, args.config, kind=args.kind, dictionary=args.dictionary)
     except InputError as exc:
         print(exc.line(), file=sys.stderr)
         return 2
