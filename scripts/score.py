@@ -28,7 +28,7 @@ def item_scores(answers: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
         if unknown:  # the anonymisation stage only writes canonical labels
             raise ValueError(f"{it.column}: non-canonical labels {sorted(unknown)}")
         scored = np.array([mapping.get(u, np.nan) for u in uniques], dtype=float)
-        out[it.column] = scored[codes] if len(codes) else np.array([], dtype=float)
+        out[it.column] = scored[codes]
     return out
 
 
